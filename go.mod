@@ -1,0 +1,3 @@
+module github.com/mfn-io/mfn-operator
+
+go 1.26
