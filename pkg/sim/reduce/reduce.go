@@ -1,0 +1,107 @@
+package reduce
+
+import "math"
+
+// BlockSize is the number of elements numpy sums pairwise before adding the
+// partial result to its running accumulator (its buffer size).
+const BlockSize = 8192
+
+// leafSize is the largest slice that numpy's pairwise summation adds with
+// the 8-accumulator loop instead of splitting further.
+const leafSize = 128
+
+// Sum returns numpy's add.reduce of x: x split into consecutive blocks of
+// BlockSize elements, each summed pairwise, the block sums added in order to
+// an accumulator that starts at 0.0.
+func Sum(x []float64) float64 {
+	acc := 0.0
+	for len(x) > BlockSize {
+		acc += Pairwise(x[:BlockSize])
+		x = x[BlockSize:]
+	}
+	return acc + Pairwise(x)
+}
+
+// Mean returns Sum(x) / len(x) (NaN for an empty slice, as numpy).
+func Mean(x []float64) float64 {
+	return Sum(x) / float64(len(x))
+}
+
+// Var returns the population variance as numpy computes it:
+//
+//	mu  = Sum(x) / n
+//	var = Sum((x_k - mu) * (x_k - mu)) / n
+func Var(x []float64) float64 {
+	return SumSqDev(x, Mean(x)) / float64(len(x))
+}
+
+// Std returns the population standard deviation (ddof 0) as numpy computes
+// it: math.Sqrt(Var(x)).
+func Std(x []float64) float64 {
+	return math.Sqrt(Var(x))
+}
+
+// SumSqDev returns Sum of the squared deviations (x_k - mu) * (x_k - mu)
+// without allocating: the squares of one block at a time are written into a
+// stack buffer and summed pairwise, exactly as numpy sums the temporary
+// array of squares.
+func SumSqDev(x []float64, mu float64) float64 {
+	var buf [BlockSize]float64
+	acc := 0.0
+	for len(x) > 0 {
+		n := min(len(x), BlockSize)
+		for k, v := range x[:n] {
+			d := v - mu
+			buf[k] = d * d
+		}
+		acc += Pairwise(buf[:n])
+		x = x[n:]
+	}
+	return acc
+}
+
+// Pairwise returns numpy's pairwise sum of x (one block; no BlockSize
+// split):
+//
+//	n < 8:        ((0 + x0) + x1) + ...
+//	8 <= n <= 128: eight strided partial sums p0..p7, combined as
+//	              ((p0+p1)+(p2+p3))+((p4+p5)+(p6+p7)), then the n mod 8
+//	              remaining elements added in order
+//	n > 128:      h = n/2 rounded down to a multiple of 8;
+//	              Pairwise(x[:h]) + Pairwise(x[h:])
+func Pairwise(x []float64) float64 {
+	n := len(x)
+	switch {
+	case n < 8:
+		r := 0.0
+		for _, v := range x {
+			r += v
+		}
+		return r
+	case n <= leafSize:
+		p0, p1, p2, p3 := x[0], x[1], x[2], x[3]
+		p4, p5, p6, p7 := x[4], x[5], x[6], x[7]
+		end := n - n%8
+		i := 8
+		for ; i < end; i += 8 {
+			g := x[i : i+8 : i+8]
+			p0 += g[0]
+			p1 += g[1]
+			p2 += g[2]
+			p3 += g[3]
+			p4 += g[4]
+			p5 += g[5]
+			p6 += g[6]
+			p7 += g[7]
+		}
+		r := ((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7))
+		for ; i < n; i++ {
+			r += x[i]
+		}
+		return r
+	default:
+		h := n / 2
+		h -= h % 8
+		return Pairwise(x[:h]) + Pairwise(x[h:])
+	}
+}

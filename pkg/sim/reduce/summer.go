@@ -1,0 +1,63 @@
+package reduce
+
+// Summer computes Sum over a sequence of values that arrives in pieces. The
+// result is bit-identical to Sum of the concatenated pieces whatever the
+// piece sizes: full blocks of BlockSize values are summed pairwise as soon as
+// they are complete, the partial block is kept (at most BlockSize values,
+// 64 KiB) until more values arrive or Sum is called.
+//
+// The zero value is an empty Summer ready to use. A Summer must not be
+// copied after first use.
+type Summer struct {
+	acc   float64
+	count int
+	fill  int
+	buf   []float64
+}
+
+// Add appends the values of x to the sequence.
+func (s *Summer) Add(x []float64) {
+	s.count += len(x)
+	if s.fill > 0 {
+		k := copy(s.buf[s.fill:], x)
+		s.fill += k
+		x = x[k:]
+		if s.fill < BlockSize {
+			return
+		}
+		s.acc += Pairwise(s.buf)
+		s.fill = 0
+	}
+	for len(x) >= BlockSize {
+		s.acc += Pairwise(x[:BlockSize])
+		x = x[BlockSize:]
+	}
+	if len(x) > 0 {
+		if s.buf == nil {
+			s.buf = make([]float64, BlockSize)
+		}
+		s.fill = copy(s.buf, x)
+	}
+}
+
+// Len returns the number of values added so far.
+func (s *Summer) Len() int { return s.count }
+
+// Sum returns numpy's sum of every value added so far. It does not change
+// the state, so more values may be added afterwards.
+func (s *Summer) Sum() float64 {
+	if s.fill == 0 {
+		// Every full block is already in acc; numpy's final block is the
+		// last full one, so nothing is left to add.
+		return s.acc
+	}
+	return s.acc + Pairwise(s.buf[:s.fill])
+}
+
+// Mean returns Sum() / Len().
+func (s *Summer) Mean() float64 { return s.Sum() / float64(s.count) }
+
+// Reset empties the Summer, keeping its buffer.
+func (s *Summer) Reset() {
+	s.acc, s.count, s.fill = 0, 0, 0
+}
