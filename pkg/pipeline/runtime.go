@@ -1,0 +1,343 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/mfn-io/mfn-operator/pkg/integration"
+)
+
+// ErrShutdown is the reason given to the connector for messages Nacked
+// because the shutdown grace period ended before they were settled.
+var ErrShutdown = errors.New("pipeline shut down before the message was settled")
+
+// Runtime runs one pipeline. Create it with [New] and start it with
+// [Runtime.Run]; Status, Ready, Counters and the prometheus.Collector
+// methods may be called concurrently at any time.
+type Runtime struct {
+	cfg   Config
+	log   *slog.Logger
+	start time.Time
+
+	sem     chan struct{} // one slot per in-flight message
+	settleq chan *flight  // flights whose publishers all answered
+	idle    chan struct{} // signalled when the in-flight count reaches 0
+
+	mu      sync.Mutex
+	flights map[*flight]struct{}
+
+	running   atomic.Bool
+	connected atomic.Bool
+	paused    atomic.Bool
+
+	processed        atomic.Int64
+	failed           atomic.Int64
+	deadLettered     atomic.Int64
+	deadLetterErrors atomic.Int64
+	undelivered      atomic.Int64
+	nacked           atomic.Int64
+	pauses           atomic.Int64
+	inFlight         atomic.Int64
+	lastProcessed    atomic.Int64 // unix nanoseconds, 0 = never
+
+	latency prometheus.Histogram
+}
+
+// New validates cfg and returns a runtime that is not started yet.
+func New(cfg Config) (*Runtime, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg.applyDefaults()
+	if cfg.MaxInFlight < cfg.Workers {
+		return nil, fmt.Errorf("pipeline: MaxInFlight (%d) must be at least Workers (%d)", cfg.MaxInFlight, cfg.Workers)
+	}
+	r := &Runtime{
+		cfg:     cfg,
+		log:     cfg.Logger.With("pipeline", cfg.Name),
+		start:   time.Now().UTC(),
+		sem:     make(chan struct{}, cfg.MaxInFlight),
+		settleq: make(chan *flight, cfg.MaxInFlight),
+		idle:    make(chan struct{}, 1),
+		flights: make(map[*flight]struct{}, cfg.MaxInFlight),
+		latency: newLatencyHistogram(),
+	}
+	return r, nil
+}
+
+// Run connects every component, then processes messages until the
+// connector is exhausted (a non-watching file feed, for instance) and every
+// message is settled, or until ctx ends, after which it shuts down
+// gracefully within Config.ShutdownGrace. It returns a terminal connector or
+// connection error; a shutdown because ctx ended returns nil. Run may be
+// called once.
+func (r *Runtime) Run(ctx context.Context) error {
+	if !r.running.CompareAndSwap(false, true) {
+		return errors.New("pipeline: Run called twice")
+	}
+	if err := r.connectAll(ctx); err != nil {
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		r.disconnectAll(dctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	r.connected.Store(true)
+	defer r.connected.Store(false)
+
+	// workCtx outlives ctx by at most the grace period: simulations, publishes
+	// and acknowledgements keep running while the pipeline drains.
+	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	drained := make(chan struct{})
+	defer close(drained)
+	go r.graceTimer(ctx, drained, cancelWork)
+	go r.watchBreakers(workCtx)
+
+	stopSettle := make(chan struct{})
+	settleDone := make(chan struct{})
+	go func() { r.settleLoop(workCtx, stopSettle); close(settleDone) }()
+
+	consumeErr := r.runPipeline(ctx, workCtx)
+
+	if !r.waitSettled(workCtx) {
+		r.nackAll(context.WithoutCancel(ctx))
+	}
+	close(stopSettle)
+	<-settleDone
+	dctx := workCtx
+	if workCtx.Err() != nil {
+		var cancel context.CancelFunc
+		dctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+	}
+	r.disconnectAll(dctx)
+	if consumeErr != nil && !errors.Is(consumeErr, context.Canceled) {
+		return fmt.Errorf("pipeline: connector %s: %w", r.cfg.Connector.ID(), consumeErr)
+	}
+	return nil
+}
+
+// runPipeline consumes, dispatches to the workers and waits for them; it
+// returns the connector's terminal error, if any.
+func (r *Runtime) runPipeline(ctx, workCtx context.Context) error {
+	consumeCtx, stopConsume := context.WithCancel(ctx)
+	defer stopConsume()
+	in := make(chan *integration.Message)
+	consumed := make(chan error, 1)
+	go func() { consumed <- r.cfg.Connector.Consume(consumeCtx, in) }()
+
+	jobs := make(chan *flight)
+	var wg sync.WaitGroup
+	for range r.cfg.Workers {
+		wg.Go(func() {
+			for f := range jobs {
+				r.handle(workCtx, f)
+			}
+		})
+	}
+	err, exhausted := r.dispatch(ctx, workCtx, in, consumed, jobs)
+	stopConsume()
+	if !exhausted {
+		err = <-consumed
+	}
+	close(jobs)
+	wg.Wait()
+	if exhausted && err == nil {
+		r.log.Info("Connector exhausted, draining", "inFlight", r.inFlight.Load())
+	}
+	return err
+}
+
+// dispatch hands messages from the connector to the workers while an
+// in-flight slot is free and no breaker is open. exhausted reports that the
+// connector's Consume returned (its error is err).
+func (r *Runtime) dispatch(ctx, workCtx context.Context, in <-chan *integration.Message,
+	consumed <-chan error, jobs chan<- *flight) (err error, exhausted bool) {
+	tick := time.NewTicker(r.cfg.PauseInterval)
+	defer tick.Stop()
+	for {
+		if r.paused.Load() {
+			select {
+			case <-ctx.Done():
+				return nil, false
+			case <-tick.C:
+				continue
+			}
+		}
+		select {
+		case r.sem <- struct{}{}:
+		case <-ctx.Done():
+			return nil, false
+		}
+		select {
+		case m := <-in:
+			f := r.track(m)
+			select {
+			case jobs <- f:
+			case <-ctx.Done():
+				r.finish(workCtx, f, ErrShutdown)
+				return nil, false
+			}
+		case err := <-consumed:
+			<-r.sem
+			return err, true
+		case <-ctx.Done():
+			<-r.sem
+			return nil, false
+		}
+	}
+}
+
+// graceTimer cancels the work context ShutdownGrace after ctx ends, unless
+// the pipeline finished before.
+func (r *Runtime) graceTimer(ctx context.Context, drained <-chan struct{}, cancelWork context.CancelFunc) {
+	select {
+	case <-drained:
+		return
+	case <-ctx.Done():
+	}
+	r.log.Info("Shutting down", "grace", r.cfg.ShutdownGrace, "inFlight", r.inFlight.Load())
+	t := time.NewTimer(r.cfg.ShutdownGrace)
+	defer t.Stop()
+	select {
+	case <-drained:
+	case <-t.C:
+		r.log.Warn("Shutdown grace period over, giving up in-flight messages", "inFlight", r.inFlight.Load())
+		cancelWork()
+	}
+}
+
+// waitSettled flushes the publishers until every in-flight message is
+// settled; false means ctx ended first.
+func (r *Runtime) waitSettled(ctx context.Context) bool {
+	flush := time.NewTicker(250 * time.Millisecond)
+	defer flush.Stop()
+	for r.inFlight.Load() > 0 {
+		r.flushAll(ctx)
+		select {
+		case <-r.idle:
+		case <-flush.C:
+		case <-ctx.Done():
+			return r.inFlight.Load() == 0
+		}
+	}
+	return true
+}
+
+func (r *Runtime) flushAll(ctx context.Context) {
+	for _, p := range r.allPublishers() {
+		if err := p.Flush(ctx); err != nil && ctx.Err() == nil {
+			r.log.Debug("Flush failed", "publisher", p.ID(), "err", err)
+		}
+	}
+}
+
+// nackAll gives every unsettled message back to its source.
+func (r *Runtime) nackAll(ctx context.Context) {
+	r.mu.Lock()
+	pending := make([]*flight, 0, len(r.flights))
+	for f := range r.flights {
+		pending = append(pending, f)
+	}
+	r.mu.Unlock()
+	for _, f := range pending {
+		r.finish(ctx, f, ErrShutdown)
+	}
+}
+
+func (r *Runtime) allPublishers() []Publisher {
+	ps := r.cfg.Publishers
+	if r.cfg.DeadLetter.Publisher != nil {
+		ps = append(ps[:len(ps):len(ps)], r.cfg.DeadLetter)
+	}
+	return ps
+}
+
+// connectAll connects the publishers first (so that results have somewhere
+// to go), then the connector.
+func (r *Runtime) connectAll(ctx context.Context) error {
+	for _, p := range r.allPublishers() {
+		if err := r.connectOne(ctx, "publisher", p.ID(), p.Connect); err != nil {
+			return err
+		}
+	}
+	c := r.cfg.Connector
+	return r.connectOne(ctx, "connector", c.ID(), c.Connect)
+}
+
+func (r *Runtime) connectOne(ctx context.Context, role, id string, connect func(context.Context) error) error {
+	delay := r.cfg.ConnectBackoff
+	for attempt := 1; ; attempt++ {
+		err := connect(ctx)
+		if err == nil {
+			r.log.Info("Connected", "role", role, "id", id)
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if r.cfg.ConnectAttempts > 0 && attempt >= r.cfg.ConnectAttempts {
+			return fmt.Errorf("pipeline: connect %s %s: %w", role, id, err)
+		}
+		r.log.Warn("Connect failed, retrying", "role", role, "id", id, "attempt", attempt, "retryIn", delay, "err", err)
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		delay = min(2*delay, maxConnectBackoff)
+	}
+}
+
+func (r *Runtime) disconnectAll(ctx context.Context) {
+	for _, p := range r.allPublishers() {
+		if err := p.Disconnect(ctx); err != nil {
+			r.log.Error("Publisher disconnect reported undelivered messages", "publisher", p.ID(), "err", err)
+		}
+	}
+	if err := r.cfg.Connector.Disconnect(ctx); err != nil {
+		r.log.Error("Connector disconnect failed", "connector", r.cfg.Connector.ID(), "err", err)
+	}
+}
+
+// watchBreakers samples the publishers' breakers and pauses consumption
+// while any of them is open.
+func (r *Runtime) watchBreakers(ctx context.Context) {
+	t := time.NewTicker(r.cfg.PauseInterval)
+	defer t.Stop()
+	for {
+		open := ""
+		for _, p := range r.allPublishers() {
+			if p.Snapshot().Breaker.State == statusBreakerOpen {
+				open = p.ID()
+				break
+			}
+		}
+		switch {
+		case open != "" && !r.paused.Load():
+			r.paused.Store(true)
+			r.pauses.Add(1)
+			r.log.Warn("Circuit breaker open, consumption paused", "publisher", open)
+		case open == "" && r.paused.Load():
+			r.paused.Store(false)
+			r.log.Info("Circuit breakers closed, consumption resumed")
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
