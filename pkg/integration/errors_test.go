@@ -83,10 +83,10 @@ func TestErrorTexts(t *testing.T) {
 
 func TestRedact(t *testing.T) {
 	urls := map[string]string{
-		"amqp://user:s3cret@rabbit:5672/vhost":                     "amqp://rabbit:5672/vhost",
-		"redis://:pw@redis:6379/0":                                 "redis://redis:6379/0",
+		"amqp://user:s3cret@rabbit:5672/vhost":                    "amqp://rabbit:5672/vhost",
+		"redis://:pw@redis:6379/0":                                "redis://redis:6379/0",
 		"https://api.example.com/webhooks/mfn?token=abc&x=1#frag": "https://api.example.com/webhooks/mfn",
-		"https://api.example.com/webhooks/mfn":                     "https://api.example.com/webhooks/mfn",
+		"https://api.example.com/webhooks/mfn":                    "https://api.example.com/webhooks/mfn",
 	}
 	for in, want := range urls {
 		if got := RedactURL(in); got != want {
