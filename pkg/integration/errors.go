@@ -3,7 +3,9 @@ package integration
 import (
 	"context"
 	"errors"
+	"net"
 	"strconv"
+	"syscall"
 	"time"
 )
 
@@ -58,6 +60,9 @@ func (c Class) String() string {
 type Error struct {
 	Err   error
 	Class Class
+	// NotSent says the failure happened before the destination could have
+	// received anything (see NotSent), so a resend cannot duplicate.
+	NotSent bool
 	// RetryAfter, when > 0, overrides the computed delay before the next
 	// retry (still capped by max_retry_delay).
 	RetryAfter time.Duration
@@ -141,6 +146,36 @@ func RetryAfterOf(err error) time.Duration {
 		return e.RetryAfter
 	}
 	return 0
+}
+
+// NotSent marks err as a transient failure that certainly happened before
+// the destination could have received the message (connection refused,
+// DNS failure, client not connected). Under at_most_once only such
+// failures are retried. NotSent(nil) is nil.
+func NotSent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &Error{Err: err, Class: ClassTransient, NotSent: true}
+}
+
+// SafeToResend reports whether err is a failure after which resending
+// cannot produce a duplicate: errors marked with NotSent, dial errors,
+// connection refused and DNS failures.
+func SafeToResend(err error) bool {
+	if !IsRetryable(err) {
+		return false
+	}
+	var e *Error
+	if errors.As(err, &e) && e.NotSent {
+		return true
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns) || errors.Is(err, syscall.ECONNREFUSED)
 }
 
 // TimeoutError is the transient error for a per-request deadline expiry,

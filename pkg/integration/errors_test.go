@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -55,6 +57,28 @@ func TestClassify(t *testing.T) {
 	}
 	if RetryAfterOf(fmt.Errorf("x: %w", RetryAfter(base, 7*time.Second))) != 7*time.Second || RetryAfterOf(base) != 0 {
 		t.Fatal("RetryAfterOf")
+	}
+}
+
+func TestSafeToResend(t *testing.T) {
+	base := errors.New("boom")
+	cases := map[string]struct {
+		err  error
+		want bool
+	}{
+		"plain":        {base, false},
+		"not sent":     {fmt.Errorf("x: %w", NotSent(base)), true},
+		"dial":         {&net.OpError{Op: "dial", Err: base}, true},
+		"read":         {&net.OpError{Op: "read", Err: base}, false},
+		"refused":      {fmt.Errorf("post: %w", syscall.ECONNREFUSED), true},
+		"dns":          {&net.DNSError{Err: "no such host", Name: "x"}, true},
+		"permanent":    {Permanent(&net.OpError{Op: "dial", Err: base}), false},
+		"not sent nil": {NotSent(nil), false},
+	}
+	for name, c := range cases {
+		if got := SafeToResend(c.err); got != c.want {
+			t.Errorf("%s: %v, want %v", name, got, c.want)
+		}
 	}
 }
 
