@@ -1,0 +1,100 @@
+package manifest
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/mfn-io/mfn-operator/api/v1alpha1"
+	"github.com/mfn-io/mfn-operator/pkg/integration"
+	"github.com/mfn-io/mfn-operator/pkg/pipeline"
+	"github.com/mfn-io/mfn-operator/pkg/sim"
+)
+
+// ConnectorBuilder constructs a connector of one type from its manifest.
+type ConnectorBuilder func(c *v1alpha1.Connector, secrets SecretResolver) (integration.Connector, error)
+
+// PublisherBuilder constructs a publisher of one type from its manifest.
+type PublisherBuilder func(p *v1alpha1.Publisher, secrets SecretResolver) (integration.Publisher, error)
+
+// Registry maps component types to their builders.
+type Registry struct {
+	Connectors map[v1alpha1.ConnectorType]ConnectorBuilder
+	Publishers map[v1alpha1.PublisherType]PublisherBuilder
+}
+
+// DefaultRegistry returns the builders of every built-in connector and publisher.
+func DefaultRegistry() Registry {
+	return Registry{Connectors: defaultConnectors(), Publishers: defaultPublishers()}
+}
+
+// Built is a resolved pipeline turned into runtime components.
+type Built struct {
+	Name       string
+	Connector  pipeline.Connector
+	Publishers []pipeline.Publisher
+	DeadLetter pipeline.Publisher
+	// Params is the base every message is decoded over; Limits caps it.
+	Params sim.Params
+	Limits sim.Limits
+	// Workers is spec.concurrency (0 when unset: the runtime's default).
+	Workers int
+}
+
+// Build constructs the components of r. Errors name the object and field.
+func (reg Registry) Build(r *Resolved, secrets SecretResolver) (*Built, error) {
+	b := &Built{Name: r.Pipeline.Name}
+	var err error
+	if b.Params, b.Limits, err = Simulation(&r.Pipeline.Spec); err != nil {
+		return nil, fmt.Errorf("manifest: MFNPipeline %q: %w", r.Pipeline.Name, err)
+	}
+	if c := r.Pipeline.Spec.Concurrency; c != nil {
+		b.Workers = int(*c)
+	}
+	conn, err := reg.connector(r.Connector, secrets)
+	if err != nil {
+		return nil, err
+	}
+	b.Connector = pipeline.Connector{Name: r.Connector.Name, Connector: conn}
+	for _, p := range r.Publishers {
+		pub, err := reg.publisher(p, secrets)
+		if err != nil {
+			return nil, err
+		}
+		b.Publishers = append(b.Publishers, pipeline.Publisher{Name: p.Name, Publisher: pub})
+	}
+	if r.DeadLetter != nil {
+		pub, err := reg.publisher(r.DeadLetter, secrets)
+		if err != nil {
+			return nil, err
+		}
+		b.DeadLetter = pipeline.Publisher{Name: r.DeadLetter.Name, Publisher: pub}
+	}
+	return b, nil
+}
+
+func (reg Registry) connector(c *v1alpha1.Connector, secrets SecretResolver) (integration.Connector, error) {
+	build, ok := reg.Connectors[c.Spec.Type]
+	if !ok {
+		return nil, fmt.Errorf("manifest: Connector %q: spec.type %q is not supported (supported: %v)",
+			c.Name, c.Spec.Type, slices.Sorted(maps.Keys(reg.Connectors)))
+	}
+	conn, err := build(c, secrets)
+	if err != nil {
+		return nil, fmt.Errorf("manifest: Connector %q: %w", c.Name, err)
+	}
+	return conn, nil
+}
+
+func (reg Registry) publisher(p *v1alpha1.Publisher, secrets SecretResolver) (integration.Publisher, error) {
+	build, ok := reg.Publishers[p.Spec.Type]
+	if !ok {
+		return nil, fmt.Errorf("manifest: Publisher %q: spec.type %q is not supported (supported: %v)",
+			p.Name, p.Spec.Type, slices.Sorted(maps.Keys(reg.Publishers)))
+	}
+	pub, err := build(p, secrets)
+	if err != nil {
+		return nil, fmt.Errorf("manifest: Publisher %q: %w", p.Name, err)
+	}
+	return pub, nil
+}
