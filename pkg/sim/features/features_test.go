@@ -311,3 +311,28 @@ func FuzzFeatures(f *testing.F) {
 		}
 	})
 }
+
+func TestDiff(t *testing.T) {
+	want := Vector{DBox: 1.5, VMean: -70, VSkew: 1000, ETrend: -5, TStable: 3}
+	if d := Diff(want, want, 0); d != nil {
+		t.Fatalf("identical vectors differ: %v", d)
+	}
+	got := want
+	got.DBox += 5e-13  // within 1e-12
+	got.VSkew += 5e-10 // within 1e-12 * 1000
+	got.ETrend += 1e-7 // within 1e-12 * 1e6
+	got.VMean = -70.00000000000001
+	got.TStable = 4
+	d := Diff(got, want, 1e6)
+	if len(d) != 2 || !strings.HasPrefix(d[0], "V_mean") || !strings.HasPrefix(d[1], "T_stable") {
+		t.Fatalf("Diff = %q, want V_mean and T_stable", d)
+	}
+	got = want
+	got.DR2 = math.NaN()
+	if d := Diff(got, want, 0); len(d) != 1 {
+		t.Fatalf("NaN D_r2 not reported: %q", d)
+	}
+	if e := MaxEnergy([]float64{0.001, 0.002, 0.003, 0.001}, 1); e != 9 {
+		t.Fatalf("MaxEnergy = %v, want 9", e)
+	}
+}
