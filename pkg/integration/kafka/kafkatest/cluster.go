@@ -188,3 +188,28 @@ func equalOffsets(a, b map[int]int64) bool {
 	}
 	return true
 }
+
+// WaitGroupMembers polls until group is Stable with n members, or fails
+// the test after 20 s.
+func (c *Cluster) WaitGroupMembers(t testing.TB, group string, n int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	client := &kafkago.Client{Addr: kafkago.TCP(c.Addrs()...)}
+	var state string
+	var members int
+	for {
+		resp, err := client.DescribeGroups(ctx, &kafkago.DescribeGroupsRequest{GroupIDs: []string{group}})
+		if err == nil && len(resp.Groups) == 1 {
+			state, members = resp.Groups[0].GroupState, len(resp.Groups[0].Members)
+			if state == "Stable" && members == n {
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("kafkatest: group %s is %s with %d members, want Stable with %d (err %v)", group, state, members, n, err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}

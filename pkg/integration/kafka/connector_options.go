@@ -1,0 +1,198 @@
+package kafka
+
+import (
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	kafkago "github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/sasl"
+	"github.com/segmentio/kafka-go/sasl/plain"
+	"github.com/segmentio/kafka-go/sasl/scram"
+
+	"github.com/mfn-io/mfn-operator/pkg/integration"
+	"github.com/mfn-io/mfn-operator/pkg/integration/clock"
+)
+
+// Connector defaults (INTEGRATION.md §7.1).
+const (
+	OffsetEarliest        = "earliest"
+	OffsetLatest          = "latest"
+	DefaultCommitInterval = 5 * time.Second
+)
+
+// Servers is a list of bootstrap brokers. It unmarshals from a JSON string
+// ("kafka1:9092, kafka2:9092") or a JSON list; entries are split on commas
+// and trimmed.
+type Servers []string
+
+// ParseServers splits a comma-separated broker list, trimming spaces and
+// dropping empty entries.
+func ParseServers(s string) Servers {
+	var out Servers
+	for _, part := range strings.Split(s, ",") {
+		if p := strings.TrimSpace(part); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// UnmarshalJSON accepts a string or a list of strings.
+func (s *Servers) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*s = ParseServers(one)
+		return nil
+	}
+	var list []string
+	if err := json.Unmarshal(b, &list); err != nil {
+		return fmt.Errorf("bootstrap_servers: want a string or a list of strings: %w", err)
+	}
+	*s = ParseServers(strings.Join(list, ","))
+	return nil
+}
+
+// normalized re-splits every entry, so Servers{"a:1, b:2"} also works.
+func (s Servers) normalized() []string { return ParseServers(strings.Join(s, ",")) }
+
+// SASL configures SASL authentication. Password is filled from a Secret by
+// the manifest layer and never logged.
+type SASL struct {
+	// Mechanism is PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512.
+	Mechanism string
+	Username  string
+	Password  string
+}
+
+func (s *SASL) mechanism() (sasl.Mechanism, error) {
+	if s == nil || s.Mechanism == "" {
+		return nil, nil
+	}
+	switch strings.ToUpper(s.Mechanism) {
+	case "PLAIN":
+		return plain.Mechanism{Username: s.Username, Password: s.Password}, nil
+	case "SCRAM-SHA-256":
+		return scram.Mechanism(scram.SHA256, s.Username, s.Password)
+	case "SCRAM-SHA-512":
+		return scram.Mechanism(scram.SHA512, s.Username, s.Password)
+	}
+	return nil, fmt.Errorf("sasl.mechanism = %q: must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", s.Mechanism)
+}
+
+// ConnectorOptions configure a Kafka consumer-group connector. Zero values
+// mean the documented defaults.
+type ConnectorOptions struct {
+	// ID overrides the component identifier (default "kafka-" + Topic).
+	ID string
+	// BootstrapServers lists host:port brokers (required).
+	BootstrapServers Servers
+	// Topic is the one topic consumed (required).
+	Topic string
+	// GroupID is the consumer group (required); offsets are committed under it.
+	GroupID string
+	// AutoOffsetReset is where a group without a committed offset starts:
+	// earliest (default) or latest.
+	AutoOffsetReset string
+	// EnableAutoCommit commits every record as soon as it is handed out,
+	// before it is processed (R66 parity, at-most-once on a crash). The
+	// default false commits only acknowledged records.
+	EnableAutoCommit bool
+	// CommitInterval is the period of offset commits (default 5 s). Offsets
+	// are also committed when partitions are revoked and on Disconnect.
+	CommitInterval time.Duration
+	// SASL enables SASL authentication when Mechanism is set.
+	SASL *SASL
+	// TLS enables TLS with this configuration when not nil.
+	TLS *tls.Config
+	// SessionTimeout, RebalanceTimeout and HeartbeatInterval tune the
+	// consumer group (defaults of the client: 30 s, 30 s, 3 s).
+	SessionTimeout    time.Duration
+	RebalanceTimeout  time.Duration
+	HeartbeatInterval time.Duration
+	// Config holds retries, breaker, timeout and max_message_bytes.
+	Config integration.ConnectorConfig
+	// Clock times retries and the breaker (default real time).
+	Clock clock.Clock
+	// Logger receives structured logs (default slog.Default()).
+	Logger *slog.Logger
+}
+
+func (o *ConnectorOptions) id() string {
+	if o.ID != "" {
+		return o.ID
+	}
+	return "kafka-" + o.Topic
+}
+
+func (o *ConnectorOptions) commitInterval() time.Duration {
+	if o.CommitInterval == 0 {
+		return DefaultCommitInterval
+	}
+	return o.CommitInterval
+}
+
+// startOffset maps auto_offset_reset to the client's constants.
+func (o *ConnectorOptions) startOffset() int64 {
+	if o.AutoOffsetReset == OffsetLatest {
+		return kafkago.LastOffset
+	}
+	return kafkago.FirstOffset
+}
+
+// Validate names the first field that is missing or out of range.
+func (o *ConnectorOptions) Validate() error {
+	var errs []error
+	field := func(name string, value any, rule string) {
+		errs = append(errs, &integration.FieldError{Field: name, Value: value, Rule: rule})
+	}
+	servers := o.BootstrapServers.normalized()
+	if len(servers) == 0 {
+		field("bootstrap_servers", strings.Join(o.BootstrapServers, ","), "is required: a comma-separated host:port list")
+	}
+	for _, s := range servers {
+		host, port, err := net.SplitHostPort(s)
+		if n, perr := strconv.Atoi(port); err != nil || host == "" || perr != nil || n < 1 || n > 65535 {
+			field("bootstrap_servers", s, "each entry must be host:port with a port in 1…65535")
+		}
+	}
+	if strings.TrimSpace(o.Topic) == "" {
+		field("topic", o.Topic, "is required")
+	}
+	if strings.TrimSpace(o.GroupID) == "" {
+		field("group_id", o.GroupID, "is required")
+	}
+	switch o.AutoOffsetReset {
+	case "", OffsetEarliest, OffsetLatest:
+	default:
+		field("auto_offset_reset", o.AutoOffsetReset, "must be earliest or latest")
+	}
+	if o.CommitInterval < 0 {
+		field("commit_interval", o.CommitInterval, "must be > 0")
+	}
+	if o.SASL != nil && o.SASL.Mechanism != "" {
+		if _, err := o.SASL.mechanism(); err != nil {
+			errs = append(errs, err)
+		}
+		if o.SASL.Username == "" {
+			field("sasl.username", "", "is required with a SASL mechanism")
+		}
+	}
+	for name, d := range map[string]time.Duration{"session_timeout": o.SessionTimeout,
+		"rebalance_timeout": o.RebalanceTimeout, "heartbeat_interval": o.HeartbeatInterval} {
+		if d < 0 {
+			field(name, d, "must be > 0")
+		}
+	}
+	errs = append(errs, o.Config.Validate())
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("invalid kafka connector options: %w", err)
+	}
+	return nil
+}
