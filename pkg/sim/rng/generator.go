@@ -33,15 +33,26 @@ func NewFromEntropy(words []uint32) *Generator {
 // NewFromOS returns a generator seeded like numpy.random.default_rng(None):
 // 128 bits of operating-system entropy through SeedSequence.
 func NewFromOS() (*Generator, error) {
+	g := new(Generator)
+	if err := g.SeedFromOS(); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// SeedFromOS re-seeds g in place from 128 bits of operating-system entropy
+// (numpy.random.default_rng(None)).
+func (g *Generator) SeedFromOS() error {
 	var b [16]byte
 	if _, err := rand.Read(b[:]); err != nil {
-		return nil, fmt.Errorf("rng: reading OS entropy: %w", err)
+		return fmt.Errorf("rng: reading OS entropy: %w", err)
 	}
 	var words [4]uint32
 	for i := range words {
 		words[i] = binary.LittleEndian.Uint32(b[4*i:])
 	}
-	return NewFromEntropy(words[:]), nil
+	g.seedFrom(NewSeedSequence(words[:]))
+	return nil
 }
 
 // Seed re-seeds g in place as numpy.random.default_rng(seed), clearing the

@@ -41,7 +41,9 @@ func (g *Generator) StandardNormal() float64 {
 // rabs, as in numpy.
 func (g *Generator) normalTail(rabs uint64) float64 {
 	for {
-		xx := -zigInvR * math.Log1p(-g.Float64())
+		// xx is rounded here: it is added to R below, and without the
+		// conversion arm64 fuses the product into that addition.
+		xx := float64(-zigInvR * math.Log1p(-g.Float64()))
 		yy := -math.Log1p(-g.Float64())
 		if yy+yy > float64(xx*xx) {
 			if (rabs>>8)&1 != 0 {

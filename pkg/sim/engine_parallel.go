@@ -1,0 +1,154 @@
+package sim
+
+import "runtime"
+
+// Option configures an Engine.
+type Option func(*options)
+
+type options struct {
+	workers int
+}
+
+// WithWorkers sets how many goroutines share the stencil rows of a step
+// (1 = sequential). Results are bit-identical for every value: each cell
+// is computed by the same operations, the random draws stay sequential in
+// row-major order, and the per-step counts are integer sums. The default
+// depends on the grid size and GOMAXPROCS.
+func WithWorkers(n int) Option {
+	return func(o *options) { o.workers = max(1, n) }
+}
+
+// parallelMinGrid is the smallest grid for which the default uses more
+// than one goroutine: below it the per-step synchronisation costs more
+// than the work it shares.
+const parallelMinGrid = 128
+
+func defaultWorkers(n int) int {
+	if n < parallelMinGrid {
+		return 1
+	}
+	return min(runtime.GOMAXPROCS(0), 4)
+}
+
+// workerPool runs the rows of a step on helper goroutines plus the calling
+// goroutine. Rows are split into contiguous bands, one per goroutine. With
+// jitter, the calling goroutine draws the step's N*N standard normals into
+// a buffer (in row-major order, the reference's stream order) while the
+// helpers compute the stencils, then all bands add the jitter and clamp.
+type workerPool struct {
+	e      *Engine
+	bands  []int // band k is rows [bands[k], bands[k+1])
+	lap    []rowBuffers
+	stats  []rowStats
+	noise  []float64
+	cmd    []chan phase
+	done   chan struct{}
+	turing bool
+}
+
+type phase int
+
+const (
+	phaseFull    phase = iota // stencil, update, clamp (no jitter)
+	phaseStencil              // stencil and update only
+	phaseFinish               // jitter from the noise buffer, clamp
+)
+
+func newWorkerPool(e *Engine, workers int) *workerPool {
+	workers = min(workers, e.n)
+	p := &workerPool{
+		e:     e,
+		bands: make([]int, workers+1),
+		lap:   make([]rowBuffers, workers),
+		stats: make([]rowStats, workers),
+	}
+	for k := range workers + 1 {
+		p.bands[k] = k * e.n / workers
+	}
+	for k := range p.lap {
+		p.lap[k] = newRowBuffers(e.n)
+	}
+	if e.cfg.QuantumJitter {
+		p.noise = make([]float64, e.n*e.n)
+	}
+	return p
+}
+
+// start launches the helper goroutines (one per band except the last,
+// which the calling goroutine runs).
+func (p *workerPool) start() {
+	helpers := len(p.lap) - 1
+	p.cmd = make([]chan phase, helpers)
+	p.done = make(chan struct{}, helpers)
+	for k := range helpers {
+		p.cmd[k] = make(chan phase, 1)
+		go p.loop(k, p.cmd[k])
+	}
+}
+
+// stop ends the helper goroutines.
+func (p *workerPool) stop() {
+	for _, c := range p.cmd {
+		close(c)
+	}
+	p.cmd = nil
+}
+
+func (p *workerPool) loop(k int, cmd <-chan phase) {
+	for ph := range cmd {
+		p.stats[k] = p.band(k, ph)
+		p.done <- struct{}{}
+	}
+}
+
+// band runs phase ph on band k.
+func (p *workerPool) band(k int, ph phase) rowStats {
+	i0, i1 := p.bands[k], p.bands[k+1]
+	switch ph {
+	case phaseFull:
+		return p.e.rows(i0, i1, p.turing, &p.lap[k], true)
+	case phaseStencil:
+		return p.e.rows(i0, i1, p.turing, &p.lap[k], false)
+	default:
+		var st rowStats
+		for i := i0; i < i1; i++ {
+			st.add(p.e.finishRow(i, p.noise))
+		}
+		return st
+	}
+}
+
+// dispatch runs ph on every helper band and own on the calling goroutine,
+// then waits for the helpers and returns the summed stats.
+func (p *workerPool) dispatch(ph phase, own func() rowStats) rowStats {
+	for _, c := range p.cmd {
+		c <- ph
+	}
+	st := own()
+	for range p.cmd {
+		<-p.done
+	}
+	for k := range p.cmd {
+		st.add(p.stats[k])
+	}
+	return st
+}
+
+// run computes one step's rows and returns the step's counts.
+func (p *workerPool) run(turing bool) rowStats {
+	p.turing = turing
+	last := len(p.lap) - 1
+	if !p.e.cfg.QuantumJitter {
+		return p.dispatch(phaseFull, func() rowStats { return p.band(last, phaseFull) })
+	}
+	st := p.dispatch(phaseStencil, func() rowStats {
+		// Draw the jitter while the helpers compute their stencils, then
+		// do the own band's stencil.
+		for k := range p.noise {
+			p.noise[k] = p.e.gen.StandardNormal()
+		}
+		return p.band(last, phaseStencil)
+	})
+	st.add(p.dispatch(phaseFinish, func() rowStats { return p.band(last, phaseFinish) }))
+	return st
+}
