@@ -1,0 +1,292 @@
+package rest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+
+	"github.com/mfn-io/mfn-operator/pkg/integration"
+	"github.com/mfn-io/mfn-operator/pkg/integration/clock"
+	"github.com/mfn-io/mfn-operator/pkg/integration/internal/connbase"
+)
+
+// Connector polls one HTTP resource (INTEGRATION.md §7.3).
+//
+// Each poll is one request through the retry loop and circuit breaker. A
+// JSON array body becomes one message per element, any other JSON value one
+// message. Positions are "<url>#<version>" or "<url>#<version>/<index>",
+// where the URL has user-info and query removed and version is the ETag, or
+// the hex SHA-256 of the body when the server sends none.
+//
+// Unchanged resources are not re-emitted: the connector sends
+// If-None-Match/If-Modified-Since (a 304 yields nothing) and also skips a
+// body whose version equals the last emitted one. The REST source keeps no
+// state that an Ack could advance, so acknowledgement does nothing; a Nack
+// forgets the last version, so the next poll emits the resource again, and
+// a restarted process starts with no version and emits it again
+// (at-least-once).
+type Connector struct {
+	opts  Options
+	cfg   integration.ConnectorConfig
+	req   requestSpec
+	pos   string // redacted URL, prefix of positions
+	clock clock.Clock
+	log   *slog.Logger
+	base  *connbase.Base
+
+	mu          sync.Mutex
+	client      *http.Client
+	transport   http.RoundTripper
+	stop        chan struct{}
+	lastVersion string
+	cond        conditional
+	nacked      map[string]bool
+}
+
+var _ integration.Connector = (*Connector)(nil)
+
+// New validates opts and returns a disconnected connector.
+func New(opts Options) (*Connector, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	u, _ := opts.URL()
+	cfg := opts.Config.WithDefaults()
+	secrets := make([]string, 0, len(opts.Headers))
+	for _, v := range opts.Headers {
+		secrets = append(secrets, v)
+	}
+	c := &Connector{opts: opts, cfg: cfg, pos: integration.RedactURL(u),
+		req: requestSpec{method: opts.method(), url: u, headers: opts.Headers, body: opts.Body}}
+	c.base = connbase.New(opts.id(), "rest", cfg, opts.Clock, opts.Logger, secrets...)
+	c.clock, c.log = c.base.Clock(), c.base.Logger()
+	return c, nil
+}
+
+// ID returns the component identifier ("rest-" + endpoint unless overridden).
+func (c *Connector) ID() string { return c.opts.id() }
+
+// Kind returns "rest".
+func (c *Connector) Kind() string { return "rest" }
+
+// Connect creates the HTTP client; it does not contact the server. A second
+// call while connected reuses the client.
+func (c *Connector) Connect(context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.client != nil {
+		return nil
+	}
+	c.base.Connecting()
+	tr := c.opts.Transport
+	if tr == nil {
+		tr = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	c.transport = tr
+	c.client = &http.Client{Transport: tr, CheckRedirect: c.checkRedirect}
+	c.stop = make(chan struct{})
+	c.base.Connected()
+	return nil
+}
+
+func (c *Connector) checkRedirect(req *http.Request, via []*http.Request) error {
+	if !c.opts.FollowRedirects {
+		return http.ErrUseLastResponse
+	}
+	if len(via) >= maxRedirects {
+		return integration.Permanent(fmt.Errorf("stopped after %d redirects", maxRedirects))
+	}
+	if req.URL.Host != via[0].URL.Host {
+		return http.ErrUseLastResponse // reported as a 3xx naming the other host
+	}
+	return nil
+}
+
+// Disconnect closes idle connections and ends an active Consume (which
+// returns nil). It is idempotent.
+func (c *Connector) Disconnect(context.Context) error {
+	c.mu.Lock()
+	if c.client != nil {
+		close(c.stop)
+		if ci, ok := c.transport.(interface{ CloseIdleConnections() }); ok {
+			ci.CloseIdleConnections()
+		}
+		c.client, c.transport = nil, nil
+	}
+	c.mu.Unlock()
+	c.base.Disconnected()
+	return nil
+}
+
+// Snapshot returns status, breaker and metrics.
+func (c *Connector) Snapshot() integration.ComponentSnapshot { return c.base.Snapshot() }
+
+// Consume polls at a fixed rate (first poll immediate) until ctx ends
+// (ctx.Err()) or Disconnect is called (nil). Failed polls are counted in
+// messages_failed and do not end the stream.
+func (c *Connector) Consume(ctx context.Context, out chan<- *integration.Message) error {
+	if !c.cfg.Enabled() {
+		return integration.ErrConnectorDisabled
+	}
+	if err := c.Connect(ctx); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	client, stop := c.client, c.stop
+	c.mu.Unlock()
+	if client == nil {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	interval := c.opts.pollInterval()
+	next := c.clock.Now()
+	for {
+		c.poll(ctx, client, out)
+		if ctx.Err() != nil {
+			break
+		}
+		next = next.Add(interval)
+		if now := c.clock.Now(); next.Before(now) {
+			next = now // fell behind: poll now, do not burst
+		}
+		if clock.Sleep(ctx, c.clock, next.Sub(c.clock.Now())) != nil {
+			break
+		}
+	}
+	select {
+	case <-stop:
+		return nil
+	default:
+		return ctx.Err()
+	}
+}
+
+// poll performs one poll and hands its messages to out.
+func (c *Connector) poll(ctx context.Context, client *http.Client, out chan<- *integration.Message) {
+	c.mu.Lock()
+	cond := c.cond
+	c.mu.Unlock()
+	if c.opts.EmitUnchanged {
+		cond = conditional{}
+	}
+	var f *fetched
+	err := c.base.Do(ctx, "poll", func(actx context.Context) error {
+		var err error
+		f, err = c.fetchOnce(actx, client, cond)
+		return err
+	})
+	if err != nil {
+		if ctx.Err() == nil {
+			c.log.Warn("Poll failed", "operation", "poll", "error", c.base.Redact(err))
+			c.base.InputFailed(err)
+		}
+		return
+	}
+	if f.notModified {
+		c.log.Debug("Resource not modified", "operation", "poll")
+		return
+	}
+	c.mu.Lock()
+	unchanged := !c.opts.EmitUnchanged && f.version == c.lastVersion
+	c.mu.Unlock()
+	if unchanged {
+		c.log.Debug("Resource unchanged", "operation", "poll", "version", f.version)
+		return
+	}
+	payloads, isArray, err := split(f.body)
+	if err != nil {
+		c.log.Warn("Response body rejected", "operation", "poll", "error", err)
+		c.base.InputFailed(integration.Invalid(err))
+		c.remember(f) // do not count the same bad body on every poll
+		return
+	}
+	c.base.AddBytes(len(f.body))
+	for i, p := range payloads {
+		pos := c.pos + "#" + f.version
+		if isArray {
+			pos += "/" + strconv.Itoa(i)
+		}
+		version := f.version
+		msg := integration.NewMessage(c.ID(), pos, p, c.clock.Now().UTC(), func(_ context.Context, reason error) error {
+			if reason != nil {
+				c.forget(version)
+			}
+			return nil
+		})
+		msg.Metadata = map[string]string{"version": f.version}
+		if isArray {
+			msg.Metadata["index"] = strconv.Itoa(i)
+		}
+		select {
+		case out <- msg:
+			c.base.Received(0)
+		case <-ctx.Done():
+			return
+		}
+	}
+	c.remember(f)
+}
+
+// fetchOnce is one attempt with the per-request deadline and classification.
+func (c *Connector) fetchOnce(ctx context.Context, client *http.Client, cond conditional) (*fetched, error) {
+	rctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	f, err := doFetch(rctx, client, c.req, cond, c.cfg.MaxMessageBytes)
+	if err == nil {
+		return f, nil
+	}
+	var se *StatusError
+	var be *BodyError
+	switch {
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case rctx.Err() != nil && errors.Is(rctx.Err(), context.DeadlineExceeded):
+		return nil, integration.TimeoutError(c.cfg.Timeout)
+	case errors.As(err, &se) && se.Temporary():
+		return nil, integration.RetryAfter(err, se.RetryAfter)
+	case errors.As(err, &se):
+		return nil, integration.Permanent(err)
+	case errors.As(err, &be):
+		return nil, integration.Invalid(err)
+	}
+	return nil, err
+}
+
+// remember stores f as the last emitted version unless one of its messages
+// was nacked meanwhile.
+func (c *Connector) remember(f *fetched) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.nacked[f.version] {
+		delete(c.nacked, f.version)
+		return
+	}
+	c.lastVersion = f.version
+	c.cond = conditional{etag: f.etag, lastModified: f.lastModified}
+}
+
+// forget makes the next poll emit version again.
+func (c *Connector) forget(version string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.lastVersion == version {
+		c.lastVersion, c.cond = "", conditional{}
+		return
+	}
+	if c.nacked == nil {
+		c.nacked = map[string]bool{}
+	}
+	c.nacked[version] = true
+}
