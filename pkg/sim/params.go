@@ -148,7 +148,70 @@ func (p Params) Validate(lim Limits) error {
 	default:
 		return paramErr("boundary_condition", "must be one of periodic, neumann, dirichlet, got %q", p.BoundaryCondition)
 	}
+	// The checks above are the engine's effective ranges; its own Validate
+	// is the backstop should the two ever diverge.
+	if err := p.EngineConfig().Validate(); err != nil {
+		return &ParamError{Key: engineErrorKey(err), Rule: err.Error()}
+	}
 	return nil
+}
+
+// engineErrorKey returns the parameter named by an engine configuration
+// error.
+func engineErrorKey(err error) string {
+	var (
+		vor *ValueOutOfRangeError
+		se  *StabilityError
+		ce  *ConfigError
+	)
+	switch {
+	case errors.As(err, &vor):
+		return vor.Parameter
+	case errors.As(err, &se) && se.Parameter != "":
+		return se.Parameter
+	case errors.As(err, &ce):
+		return ce.Parameter
+	}
+	return "params"
+}
+
+// EngineConfig returns the engine configuration of p, with the stability
+// check on (as the reference's run functions always have it).
+func (p Params) EngineConfig() EngineConfig {
+	c := EngineConfig{
+		GridSize:          p.GridSize,
+		DActivator:        p.DActivator,
+		DInhibitor:        p.DInhibitor,
+		RActivator:        p.RActivator,
+		RInhibitor:        p.RInhibitor,
+		TuringThreshold:   p.TuringThreshold,
+		Alpha:             p.Alpha,
+		BoundaryCondition: p.BoundaryCondition,
+		QuantumJitter:     p.QuantumJitter,
+		JitterVar:         p.JitterVar,
+		SpikeProbability:  p.SpikeProbability,
+		CheckStability:    true,
+	}
+	if p.Seed != nil {
+		s := *p.Seed
+		c.RandomSeed = &s
+	}
+	return c
+}
+
+// ParamsFromSimulationConfig returns the parameters of a user-level
+// configuration: its 9 fields, with the engine-level constants and the
+// boundary condition at their defaults (ENGINE.md §2.3).
+func ParamsFromSimulationConfig(c SimulationConfig) Params {
+	p := DefaultParams()
+	p.GridSize, p.Steps, p.Alpha, p.SpikeProbability = c.GridSize, c.Steps, c.Alpha, c.SpikeProbability
+	p.TuringEnabled, p.TuringThreshold = c.TuringEnabled, c.TuringThreshold
+	p.QuantumJitter, p.JitterVar = c.QuantumJitter, c.JitterVar
+	if c.Seed != nil {
+		s := *c.Seed
+		p.Seed = &s
+	}
+	return p
 }
 
 // checkRange rejects NaN as well as values outside [lo, hi] (or [lo, hi)).
