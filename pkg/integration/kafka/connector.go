@@ -13,7 +13,7 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/mfn-io/mfn-operator/pkg/integration"
-	"github.com/mfn-io/mfn-operator/pkg/integration/internal/connbase"
+	"github.com/mfn-io/mfn-operator/pkg/integration/component"
 )
 
 // Connector consumes one topic as a member of a consumer group
@@ -40,7 +40,7 @@ type Connector struct {
 	cfg    integration.ConnectorConfig
 	dialer *kafkago.Dialer
 	log    *slog.Logger
-	base   *connbase.Base
+	base   *component.ConnectorBase
 
 	mu    sync.Mutex
 	group *kafkago.ConsumerGroup
@@ -62,8 +62,12 @@ func NewConnector(opts ConnectorOptions) (*Connector, error) {
 	}
 	c := &Connector{opts: opts, cfg: cfg,
 		dialer: &kafkago.Dialer{Timeout: cfg.Timeout, DualStack: true, SASLMechanism: mech, TLS: opts.TLS}}
-	c.base = connbase.New(opts.id(), "kafka", cfg, opts.Clock, opts.Logger, secrets...)
-	c.log = c.base.Logger()
+	base, err := component.NewConnectorBase(opts.Config, component.Options{ID: opts.id(), Name: opts.Name,
+		Kind: "kafka", Logger: opts.Logger, Clock: opts.Clock, Registerer: opts.Registerer, Secrets: secrets})
+	if err != nil {
+		return nil, err
+	}
+	c.base, c.log = base, base.Logger()
 	return c, nil
 }
 
@@ -82,10 +86,7 @@ func (c *Connector) Connect(ctx context.Context) error {
 	if c.group != nil {
 		return nil
 	}
-	c.base.Connecting()
-	err := c.base.Do(ctx, "connect", func(ctx context.Context) error { return c.probe(ctx) })
-	if err != nil {
-		c.base.ConnectFailed(err, true)
+	if err := c.base.Connect(ctx, c.probe); err != nil {
 		return err
 	}
 	group, err := kafkago.NewConsumerGroup(kafkago.ConsumerGroupConfig{
@@ -103,11 +104,10 @@ func (c *Connector) Connect(ctx context.Context) error {
 	})
 	if err != nil {
 		err = integration.Permanent(err)
-		c.base.ConnectFailed(err, false)
+		c.base.ConnectError(err)
 		return err
 	}
 	c.group = group
-	c.base.Connected()
 	return nil
 }
 
@@ -160,8 +160,8 @@ func terminal(err error) bool {
 // to out until ctx ends (returns ctx.Err()), Disconnect is called (returns
 // nil) or a non-recoverable client error occurs (status error).
 func (c *Connector) Consume(ctx context.Context, out chan<- *integration.Message) error {
-	if !c.cfg.Enabled() {
-		return integration.ErrConnectorDisabled
+	if err := c.base.CheckEnabled(); err != nil {
+		return err
 	}
 	if err := c.Connect(ctx); err != nil {
 		return err
@@ -180,10 +180,10 @@ func (c *Connector) Consume(ctx context.Context, out chan<- *integration.Message
 		case errors.Is(err, kafkago.ErrGroupClosed):
 			return nil
 		case err != nil && terminal(err):
-			c.base.Failed(err)
+			c.base.ConsumeError(err)
 			return err
 		case err != nil:
-			c.log.Warn("Consumer group error; rejoining", "operation", "consume", "error", c.base.Redact(err))
+			c.log.Warn("Consumer group error; rejoining", "operation", "consume", "error", c.base.Redact(err.Error()))
 			c.base.RecordError(err)
 			continue
 		}
@@ -255,7 +255,7 @@ func (c *Connector) commit(gen *kafkago.Generation, trackers map[int]*partitionT
 		return
 	}
 	if err := gen.CommitOffsets(map[string]map[int]int64{c.opts.Topic: offsets}); err != nil {
-		c.log.Warn("Offset commit failed; will retry", "operation", "commit", "error", c.base.Redact(err))
+		c.log.Warn("Offset commit failed; will retry", "operation", "commit", "error", c.base.Redact(err.Error()))
 		return
 	}
 	for p, off := range offsets {
@@ -354,7 +354,7 @@ func (p *partitionConsumer) run(ctx, gctx context.Context) {
 			case err := <-fetchErr:
 				if gctx.Err() == nil && ctx.Err() == nil {
 					c.log.Warn("Partition fetch failed; rejoining", "operation", "consume",
-						"partition", p.assignment.ID, "error", c.base.Redact(err))
+						"partition", p.assignment.ID, "error", c.base.Redact(err.Error()))
 					c.base.RecordError(err)
 				}
 				return
@@ -405,12 +405,9 @@ func (p *partitionConsumer) deliver(ctx, gctx context.Context, m kafkago.Message
 		return false
 	}
 	if bad != nil {
-		c.log.Warn("Bad record handed out for dead-lettering", "operation", "consume", "partition", m.Partition,
-			"offset", m.Offset, "error", bad)
-		c.base.InputFailed(bad)
+		c.base.Failed(bad, "partition", m.Partition, "offset", m.Offset, "note", "handed out for dead-lettering")
 	} else if !redelivery {
-		c.log.Debug("Record received", "operation", "consume", "partition", m.Partition, "offset", m.Offset)
-		c.base.Received(len(m.Value))
+		c.base.Received(len(m.Value), "partition", m.Partition, "offset", m.Offset)
 	}
 	return true
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	kafkago "github.com/segmentio/kafka-go"
 	"github.com/segmentio/kafka-go/sasl"
 	"github.com/segmentio/kafka-go/sasl/plain"
@@ -91,6 +92,8 @@ func (s *SASL) mechanism() (sasl.Mechanism, error) {
 type ConnectorOptions struct {
 	// ID overrides the component identifier (default "kafka-" + Topic).
 	ID string
+	// Name is the configured name (the CR name); default ID.
+	Name string
 	// BootstrapServers lists host:port brokers (required).
 	BootstrapServers Servers
 	// Topic is the one topic consumed (required).
@@ -122,6 +125,8 @@ type ConnectorOptions struct {
 	Clock clock.Clock
 	// Logger receives structured logs (default slog.Default()).
 	Logger *slog.Logger
+	// Registerer receives the Prometheus collectors (nil: no export).
+	Registerer prometheus.Registerer
 }
 
 func (o *ConnectorOptions) id() string {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/mfn-io/mfn-operator/pkg/integration"
 	"github.com/mfn-io/mfn-operator/pkg/integration/clock"
-	"github.com/mfn-io/mfn-operator/pkg/integration/internal/connbase"
+	"github.com/mfn-io/mfn-operator/pkg/integration/component"
 )
 
 // Connector polls one HTTP resource (INTEGRATION.md §7.3).
@@ -36,7 +36,7 @@ type Connector struct {
 	pos   string // redacted URL, prefix of positions
 	clock clock.Clock
 	log   *slog.Logger
-	base  *connbase.Base
+	base  *component.ConnectorBase
 
 	mu          sync.Mutex
 	client      *http.Client
@@ -62,8 +62,12 @@ func New(opts Options) (*Connector, error) {
 	}
 	c := &Connector{opts: opts, cfg: cfg, pos: integration.RedactURL(u),
 		req: requestSpec{method: opts.method(), url: u, headers: opts.Headers, body: opts.Body}}
-	c.base = connbase.New(opts.id(), "rest", cfg, opts.Clock, opts.Logger, secrets...)
-	c.clock, c.log = c.base.Clock(), c.base.Logger()
+	base, err := component.NewConnectorBase(opts.Config, component.Options{ID: opts.id(), Name: opts.Name,
+		Kind: "rest", Logger: opts.Logger, Clock: opts.Clock, Registerer: opts.Registerer, Secrets: secrets})
+	if err != nil {
+		return nil, err
+	}
+	c.base, c.clock, c.log = base, base.Clock(), base.Logger()
 	return c, nil
 }
 
@@ -129,8 +133,8 @@ func (c *Connector) Snapshot() integration.ComponentSnapshot { return c.base.Sna
 // (ctx.Err()) or Disconnect is called (nil). Failed polls are counted in
 // messages_failed and do not end the stream.
 func (c *Connector) Consume(ctx context.Context, out chan<- *integration.Message) error {
-	if !c.cfg.Enabled() {
-		return integration.ErrConnectorDisabled
+	if err := c.base.CheckEnabled(); err != nil {
+		return err
 	}
 	if err := c.Connect(ctx); err != nil {
 		return err
@@ -189,8 +193,7 @@ func (c *Connector) poll(ctx context.Context, client *http.Client, out chan<- *i
 	})
 	if err != nil {
 		if ctx.Err() == nil {
-			c.log.Warn("Poll failed", "operation", "poll", "error", c.base.Redact(err))
-			c.base.InputFailed(err)
+			c.base.Failed(err, "operation", "poll")
 		}
 		return
 	}
@@ -207,12 +210,11 @@ func (c *Connector) poll(ctx context.Context, client *http.Client, out chan<- *i
 	}
 	payloads, isArray, err := split(f.body)
 	if err != nil {
-		c.log.Warn("Response body rejected", "operation", "poll", "error", err)
-		c.base.InputFailed(integration.Invalid(err))
+		c.base.Failed(integration.Invalid(err), "operation", "poll")
 		c.remember(f) // do not count the same bad body on every poll
 		return
 	}
-	c.base.AddBytes(len(f.body))
+	c.base.Metrics.BytesReceived.Add(int64(len(f.body)))
 	for i, p := range payloads {
 		pos := c.pos + "#" + f.version
 		if isArray {
@@ -231,7 +233,7 @@ func (c *Connector) poll(ctx context.Context, client *http.Client, out chan<- *i
 		}
 		select {
 		case out <- msg:
-			c.base.Received(0)
+			c.base.Received(0, "position", pos)
 		case <-ctx.Done():
 			return
 		}

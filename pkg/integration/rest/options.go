@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/mfn-io/mfn-operator/pkg/integration"
 	"github.com/mfn-io/mfn-operator/pkg/integration/clock"
 )
@@ -24,6 +26,8 @@ const maxRedirects = 5
 type Options struct {
 	// ID overrides the component identifier (default "rest-" + Endpoint as given).
 	ID string
+	// Name is the configured name (the CR name); default ID.
+	Name string
 	// BaseURL is scheme + host (+ optional base path); a trailing "/" is removed.
 	BaseURL string
 	// Endpoint is appended after one "/"; a leading "/" is removed. It may
@@ -59,6 +63,8 @@ type Options struct {
 	Clock clock.Clock
 	// Logger receives structured logs (default slog.Default()).
 	Logger *slog.Logger
+	// Registerer receives the Prometheus collectors (nil: no export).
+	Registerer prometheus.Registerer
 }
 
 func (o *Options) id() string {
