@@ -2,8 +2,11 @@ package manifest
 
 import (
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/mfn-io/mfn-operator/api/v1alpha1"
 	"github.com/mfn-io/mfn-operator/pkg/integration"
@@ -11,11 +14,22 @@ import (
 	"github.com/mfn-io/mfn-operator/pkg/sim"
 )
 
+// Env is what builders need besides the manifest.
+type Env struct {
+	// Secrets resolves secretKeyRefs. Required.
+	Secrets SecretResolver
+	// Registerer receives the components' Prometheus collectors; nil means
+	// no Prometheus export.
+	Registerer prometheus.Registerer
+	// Logger receives the components' logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
 // ConnectorBuilder constructs a connector of one type from its manifest.
-type ConnectorBuilder func(c *v1alpha1.Connector, secrets SecretResolver) (integration.Connector, error)
+type ConnectorBuilder func(c *v1alpha1.Connector, env Env) (integration.Connector, error)
 
 // PublisherBuilder constructs a publisher of one type from its manifest.
-type PublisherBuilder func(p *v1alpha1.Publisher, secrets SecretResolver) (integration.Publisher, error)
+type PublisherBuilder func(p *v1alpha1.Publisher, env Env) (integration.Publisher, error)
 
 // Registry maps component types to their builders.
 type Registry struct {
@@ -42,7 +56,7 @@ type Built struct {
 }
 
 // Build constructs the components of r. Errors name the object and field.
-func (reg Registry) Build(r *Resolved, secrets SecretResolver) (*Built, error) {
+func (reg Registry) Build(r *Resolved, env Env) (*Built, error) {
 	b := &Built{Name: r.Pipeline.Name}
 	var err error
 	if b.Params, b.Limits, err = Simulation(&r.Pipeline.Spec); err != nil {
@@ -51,20 +65,20 @@ func (reg Registry) Build(r *Resolved, secrets SecretResolver) (*Built, error) {
 	if c := r.Pipeline.Spec.Concurrency; c != nil {
 		b.Workers = int(*c)
 	}
-	conn, err := reg.connector(r.Connector, secrets)
+	conn, err := reg.connector(r.Connector, env)
 	if err != nil {
 		return nil, err
 	}
 	b.Connector = pipeline.Connector{Name: r.Connector.Name, Connector: conn}
 	for _, p := range r.Publishers {
-		pub, err := reg.publisher(p, secrets)
+		pub, err := reg.publisher(p, env)
 		if err != nil {
 			return nil, err
 		}
 		b.Publishers = append(b.Publishers, pipeline.Publisher{Name: p.Name, Publisher: pub})
 	}
 	if r.DeadLetter != nil {
-		pub, err := reg.publisher(r.DeadLetter, secrets)
+		pub, err := reg.publisher(r.DeadLetter, env)
 		if err != nil {
 			return nil, err
 		}
@@ -73,26 +87,26 @@ func (reg Registry) Build(r *Resolved, secrets SecretResolver) (*Built, error) {
 	return b, nil
 }
 
-func (reg Registry) connector(c *v1alpha1.Connector, secrets SecretResolver) (integration.Connector, error) {
+func (reg Registry) connector(c *v1alpha1.Connector, env Env) (integration.Connector, error) {
 	build, ok := reg.Connectors[c.Spec.Type]
 	if !ok {
 		return nil, fmt.Errorf("manifest: Connector %q: spec.type %q is not supported (supported: %v)",
 			c.Name, c.Spec.Type, slices.Sorted(maps.Keys(reg.Connectors)))
 	}
-	conn, err := build(c, secrets)
+	conn, err := build(c, env)
 	if err != nil {
 		return nil, fmt.Errorf("manifest: Connector %q: %w", c.Name, err)
 	}
 	return conn, nil
 }
 
-func (reg Registry) publisher(p *v1alpha1.Publisher, secrets SecretResolver) (integration.Publisher, error) {
+func (reg Registry) publisher(p *v1alpha1.Publisher, env Env) (integration.Publisher, error) {
 	build, ok := reg.Publishers[p.Spec.Type]
 	if !ok {
 		return nil, fmt.Errorf("manifest: Publisher %q: spec.type %q is not supported (supported: %v)",
 			p.Name, p.Spec.Type, slices.Sorted(maps.Keys(reg.Publishers)))
 	}
-	pub, err := build(p, secrets)
+	pub, err := build(p, env)
 	if err != nil {
 		return nil, fmt.Errorf("manifest: Publisher %q: %w", p.Name, err)
 	}
