@@ -3,8 +3,15 @@ package database
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/mfn-io/mfn-operator/pkg/integration"
+	"github.com/mfn-io/mfn-operator/pkg/integration/clock"
 )
 
 // Defaults of [Options].
@@ -22,6 +29,8 @@ const (
 type Options struct {
 	// ID overrides the component identifier (default "database").
 	ID string
+	// Name is the configured name (the CR name); default ID.
+	Name string
 	// ConnectionString is the PostgreSQL DSN (URL or key=value form). It
 	// carries credentials: the manifest layer fills it from a Secret and it
 	// is never logged.
@@ -70,6 +79,18 @@ type Options struct {
 	// (default 5 min, must be > 0). It must exceed the time a message takes
 	// to be processed and published.
 	Lease time.Duration
+
+	// Config holds retries, breaker, timeout (statement deadline) and
+	// max_message_bytes (bound of one row's JSON).
+	Config integration.ConnectorConfig
+	// Clock times polls, leases, retries and the breaker (default real
+	// time). Leases are computed from this clock, not the server's, so
+	// replicas sharing a table need clocks synchronised well within Lease.
+	Clock clock.Clock
+	// Logger receives structured logs (default slog.Default()).
+	Logger *slog.Logger
+	// Registerer receives the Prometheus collectors (nil: no export).
+	Registerer prometheus.Registerer
 }
 
 func (o *Options) leaseColumn() string {
@@ -116,6 +137,9 @@ func (o *Options) Validate() error {
 	}
 	if strings.TrimSpace(o.ConnectionString) == "" {
 		bad("connection_string is required")
+	} else if _, err := pgconn.ParseConfig(o.ConnectionString); err != nil {
+		// The parser's message may quote the DSN: do not repeat it.
+		bad("connection_string is not a valid PostgreSQL URL or key=value DSN")
 	}
 	switch {
 	case o.Query == "" && o.Table == "":
@@ -156,6 +180,9 @@ func (o *Options) Validate() error {
 	}
 	if o.Lease < 0 {
 		bad("lease must be > 0, got %s", o.Lease)
+	}
+	if err := o.Config.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("database connector: %w", err))
 	}
 	return errors.Join(errs...)
 }
