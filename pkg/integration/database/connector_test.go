@@ -29,7 +29,7 @@ type harness struct {
 // status done; poll interval 10 s on a fake clock.
 func tableOptions(db *testDB) Options {
 	return Options{ConnectionString: testDSN(), Table: db.table, KeyColumn: "id", Where: "status = 'pending'",
-		AckQuery: `UPDATE ` + db.table + ` SET status = 'done', lease_until = NULL WHERE id = $1`,
+		AckQuery:     `UPDATE ` + db.table + ` SET status = 'done', lease_until = NULL WHERE id = $1`,
 		PollInterval: 10 * time.Second, BatchSize: 3, Lease: time.Minute}
 }
 
