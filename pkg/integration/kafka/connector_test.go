@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kfake"
+
 	"github.com/mfn-io/mfn-operator/pkg/integration"
 	"github.com/mfn-io/mfn-operator/pkg/integration/breaker"
 	"github.com/mfn-io/mfn-operator/pkg/integration/kafka/kafkatest"
@@ -418,5 +420,52 @@ func TestConnectFailureAndBreaker(t *testing.T) {
 	err = c.Consume(t.Context(), make(chan *integration.Message))
 	if !errors.Is(err, breaker.ErrCircuitOpen) || err.Error() != "Circuit breaker is open" {
 		t.Fatalf("Consume with open breaker = %v", err)
+	}
+}
+
+// TestAutoCommitCommitsWithoutAcks: enable_auto_commit=true (R66 parity)
+// commits records as they are handed out, before any ack.
+func TestAutoCommitCommitsWithoutAcks(t *testing.T) {
+	cl := kafkatest.NewCluster(t, kafkatest.Topic{Name: "in"})
+	cl.Produce(t, "in", 0, payloads(3, 1)...)
+	r := start(t, ConnectorOptions{BootstrapServers: Servers{cl.Bootstrap()}, Topic: "in", GroupID: "auto",
+		EnableAutoCommit: true})
+	for i := 0; i < 3; i++ {
+		r.next(t)
+	}
+	cl.WaitCommitted(t, "auto", "in", map[int]int64{0: 3})
+}
+
+// TestSASLPlain: Connect authenticates with SASL/PLAIN; a wrong password
+// fails Connect (kfake drops the connection, so the client sees EOF and
+// retries; a real broker answers SASL_AUTHENTICATION_FAILED, which is
+// permanent) and the recorded error does not carry the password.
+func TestSASLPlain(t *testing.T) {
+	cl := kafkatest.NewClusterWith(t, []kfake.Opt{kfake.EnableSASL(), kfake.Superuser("PLAIN", "mfn", "s3cret-pw")},
+		kafkatest.Topic{Name: "in"})
+	o := fastGroup(ConnectorOptions{BootstrapServers: Servers{cl.Bootstrap()}, Topic: "in", GroupID: "g",
+		SASL: &SASL{Mechanism: "PLAIN", Username: "mfn", Password: "s3cret-pw"}})
+	c, err := NewConnector(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Connect(t.Context()); err != nil {
+		t.Fatalf("Connect with the right password: %v", err)
+	}
+	_ = c.Disconnect(t.Context())
+
+	o.SASL = &SASL{Mechanism: "PLAIN", Username: "mfn", Password: "wrong-pw"}
+	o.Config.RetryStrategy = integration.RetryImmediate
+	c, err = NewConnector(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Connect(t.Context())
+	if err == nil {
+		t.Fatal("Connect with a wrong password succeeded")
+	}
+	s := c.Snapshot()
+	if s.Connector.ConnectionErrors != 1 || s.Status != status.ComponentError || strings.Contains(s.LastError, "wrong-pw") {
+		t.Fatalf("retry_count %d status %q last error %q", s.Connector.RetryCount, s.Status, s.LastError)
 	}
 }

@@ -27,8 +27,16 @@ type Cluster struct {
 // listed are created on first use.
 func NewCluster(t testing.TB, topics ...Topic) *Cluster {
 	t.Helper()
-	opts := []kfake.Opt{kfake.NumBrokers(1), kfake.AllowAutoTopicCreation(),
-		kfake.DefaultNumPartitions(1)}
+	return NewClusterWith(t, nil, topics...)
+}
+
+// NewClusterWith is NewCluster with extra kfake options (for example
+// kfake.EnableSASL() and kfake.Superuser). The produce and offset helpers
+// of this package do not authenticate: with SASL only Addrs is useful.
+func NewClusterWith(t testing.TB, extra []kfake.Opt, topics ...Topic) *Cluster {
+	t.Helper()
+	opts := append([]kfake.Opt{kfake.NumBrokers(1), kfake.AllowAutoTopicCreation(),
+		kfake.DefaultNumPartitions(1)}, extra...)
 	for _, tp := range topics {
 		n := tp.Partitions
 		if n <= 0 {
