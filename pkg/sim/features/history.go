@@ -24,15 +24,21 @@ func FromHistory(history []float64, t, n int, c Config) (Vector, error) {
 		return Vector{}, err
 	}
 	nn := n * n
+	hm := make([]float64, len(history))
+	energy := make([]float64, t)
+	sq := make([]float64, nn)
+	for s := range t {
+		e, err := snapshotEnergy(history[s*nn:(s+1)*nn], hm[s*nn:(s+1)*nn], sq, s)
+		if err != nil {
+			return Vector{}, err
+		}
+		energy[s] = e
+	}
 	var v Vector
 	w := newWorkspace(n)
 	w.static(history[(t-1)*nn:], c, &v)
 	if t < 2 {
 		return v, nil
-	}
-	hm := make([]float64, len(history))
-	for k, x := range history {
-		hm[k] = x * mvScale
 	}
 	delta := make([]float64, (t-1)*nn)
 	for k := range delta {
@@ -41,7 +47,9 @@ func FromHistory(history []float64, t, n int, c Config) (Vector, error) {
 	v.DVMean = reduce.Sum(delta) / float64(len(delta))
 	v.DVMax = math.Inf(-1)
 	for _, d := range delta {
-		v.DVMax = max(v.DVMax, d)
+		if d > v.DVMax {
+			v.DVMax = d
+		}
 	}
 	v.TStable = t
 	if t > c.StabilityWindow {
@@ -58,20 +66,12 @@ func FromHistory(history []float64, t, n int, c Config) (Vector, error) {
 			}
 		}
 	}
-	energy := make([]float64, t)
-	sq := make([]float64, nn)
-	for s := range t {
-		for k, y := range hm[s*nn : (s+1)*nn] {
-			sq[k] = y * y
-		}
-		energy[s] = reduce.Sum(sq)
-	}
 	v.ETrend = energyTrend(energy)
 	return v, nil
 }
 
-// checkInput validates the shape, the config and that every value is
-// finite (the reference's SimulationResult rejects NaN/Inf histories).
+// checkInput validates the shape and the config. (Values are checked by
+// snapshotEnergy.)
 func checkInput(history []float64, t, n int, c Config) error {
 	if err := c.Validate(); err != nil {
 		return err
@@ -83,12 +83,6 @@ func checkInput(history []float64, t, n int, c Config) error {
 		return fmt.Errorf("features: number of snapshots must be at least 1, got %d", t)
 	case n > 1<<15 || len(history)/n/n != t || len(history) != t*n*n:
 		return fmt.Errorf("features: history has %d values, want %d x %d x %d", len(history), t, n, n)
-	}
-	nn := n * n
-	for k, x := range history {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return fmt.Errorf("features: snapshot %d contains a NaN or Inf value at cell %d", k/nn, k%nn)
-		}
 	}
 	return nil
 }

@@ -51,7 +51,7 @@ func MaxEnergy(history []float64, n int) float64 {
 		sum := 0.0
 		for _, x := range history[s : s+nn] {
 			y := x * mvScale
-			sum += y * y
+			sum += float64(y * y)
 		}
 		e = max(e, sum)
 	}

@@ -57,8 +57,13 @@ func (w *workspace) basicStats(f []float64, v *Vector) {
 	for k, x := range f {
 		y := x * mvScale
 		m[k] = y
-		lo = min(lo, y)
-		hi = max(hi, y)
+		// Inputs are finite (checked by the callers): plain comparisons.
+		if y < lo {
+			lo = y
+		}
+		if y > hi {
+			hi = y
+		}
 	}
 	nn := float64(len(m))
 	mean := reduce.Sum(m) / nn
@@ -119,16 +124,20 @@ func (w *workspace) countBoxes(f []float64, th float64, s int) int {
 	occ := w.boxes[:m*m]
 	clear(occ)
 	count := 0
-	lim := m * s
-	for i := range lim {
-		row := f[i*n : i*n+lim]
-		bi := (i / s) * m
-		for j, x := range row {
-			if x > th {
-				b := bi + j/s
-				if !occ[b] {
-					occ[b] = true
-					count++
+	for bi := range m {
+		occRow := occ[bi*m : (bi+1)*m]
+		for i := bi * s; i < (bi+1)*s; i++ {
+			row := f[i*n : i*n+m*s]
+			for bj, done := range occRow {
+				if done {
+					continue
+				}
+				for _, x := range row[bj*s : (bj+1)*s] {
+					if x > th {
+						occRow[bj] = true
+						count++
+						break
+					}
 				}
 			}
 		}
@@ -162,51 +171,90 @@ func (w *workspace) structure(f []float64, c Config, v *Vector) {
 }
 
 // clusters labels the connected components of the cells above th (no
-// wrap-around) with an iterative breadth-first search on flat arrays. It
-// returns their number and, if wantSizes, their sizes in the order of their
-// first cell in a row-major scan.
+// wrap-around) with union-find on flat arrays, in one row-major pass plus
+// one counting pass; no recursion. The root of every component is its
+// smallest cell index, i.e. its first cell in a row-major scan, so the
+// sizes come out in the reference's order. It returns the number of
+// components and, if wantSizes, their sizes.
 func (w *workspace) clusters(f []float64, th float64, conn int, wantSizes bool) (int, []float64) {
 	n := w.n
-	label := w.label
-	clear(label)
-	queue := w.queue
-	sizes := w.sizes[:0]
-	count := int32(0)
-	for start, x := range f {
-		if !(x > th) || label[start] != 0 {
-			continue
+	parent := w.label // -1: inactive; otherwise a parent index
+	for k, x := range f {
+		v := int32(-1)
+		if x > th {
+			v = int32(k)
 		}
-		count++
-		label[start] = count
-		queue[0] = int32(start)
-		head, tail := 0, 1
-		for head < tail {
-			k := int(queue[head])
-			head++
-			i, j := k/n, k%n
-			for di := -1; di <= 1; di++ {
-				ii := i + di
-				if ii < 0 || ii >= n {
-					continue
+		parent[k] = v
+	}
+	for i := range n {
+		row := i * n
+		for j := range n {
+			k := row + j
+			if parent[k] < 0 {
+				continue
+			}
+			if j > 0 && parent[k-1] >= 0 {
+				union(parent, k, k-1)
+			}
+			if i == 0 {
+				continue
+			}
+			if parent[k-n] >= 0 {
+				union(parent, k, k-n)
+			}
+			if conn == 8 {
+				if j > 0 && parent[k-n-1] >= 0 {
+					union(parent, k, k-n-1)
 				}
-				for dj := -1; dj <= 1; dj++ {
-					jj := j + dj
-					if jj < 0 || jj >= n || (di == 0 && dj == 0) || (conn == 4 && di != 0 && dj != 0) {
-						continue
-					}
-					kk := ii*n + jj
-					if label[kk] == 0 && f[kk] > th {
-						label[kk] = count
-						queue[tail] = int32(kk)
-						tail++
-					}
+				if j < n-1 && parent[k-n+1] >= 0 {
+					union(parent, k, k-n+1)
 				}
 			}
 		}
-		if wantSizes {
-			sizes = append(sizes, float64(tail))
+	}
+	count := w.queue // per-root cell counts
+	roots := 0
+	for k, p := range parent {
+		if p < 0 {
+			continue
+		}
+		r := find(parent, k)
+		if r == int32(k) {
+			roots++
+			count[k] = 0
+		}
+		count[r]++
+	}
+	if !wantSizes {
+		return roots, nil
+	}
+	sizes := w.sizes[:0]
+	for k, p := range parent {
+		if p == int32(k) {
+			sizes = append(sizes, float64(count[k]))
 		}
 	}
 	w.sizes = sizes
-	return int(count), sizes
+	return roots, sizes
+}
+
+// find returns the root of k, halving the path on the way.
+func find(parent []int32, k int) int32 {
+	x := int32(k)
+	for parent[x] != x {
+		parent[x] = parent[parent[x]]
+		x = parent[x]
+	}
+	return x
+}
+
+// union joins the sets of a and b under the smaller root.
+func union(parent []int32, a, b int) {
+	ra, rb := find(parent, a), find(parent, b)
+	switch {
+	case ra < rb:
+		parent[rb] = ra
+	case rb < ra:
+		parent[ra] = rb
+	}
 }

@@ -67,31 +67,51 @@ func (s *Stream) Add(field []float64) error {
 	if len(field) != len(s.last) {
 		return fmt.Errorf("features: snapshot has %d values, want %d x %d", len(field), s.n, s.n)
 	}
-	for k, x := range field {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return fmt.Errorf("features: snapshot %d contains a NaN or Inf value at cell %d", s.t, k)
-		}
+	cur, prev, d := s.curMV, s.prevMV[:len(s.curMV)], s.delta[:len(s.curMV)]
+	energy, err := snapshotEnergy(field, cur, d, s.t)
+	if err != nil {
+		return err
 	}
 	copy(s.last, field)
-	cur, prev, d := s.curMV, s.prevMV, s.delta
-	for k, x := range field {
-		cur[k] = x * mvScale
-	}
 	if s.t > 0 {
+		// Values are finite here, so a plain comparison is max.
+		m := s.dvMax
 		for k, y := range cur {
-			d[k] = math.Abs(y - prev[k])
-			s.dvMax = max(s.dvMax, d[k])
+			v := math.Abs(y - prev[k])
+			d[k] = v
+			if v > m {
+				m = v
+			}
 		}
-		s.dvSum.Add(d)
-		s.scanStability(reduce.Std(d))
+		s.dvMax = m
+		s.scanStability(reduce.StdOfSum(d, s.dvSum.AddSum(d)))
 	}
-	for k, y := range cur {
-		d[k] = y * y
-	}
-	s.energy = append(s.energy, reduce.Sum(d))
+	s.energy = append(s.energy, energy)
 	s.curMV, s.prevMV = prev, cur
 	s.t++
 	return nil
+}
+
+// snapshotEnergy writes the snapshot in mV into mv and returns its energy
+// E = S(mv^2), using sq as scratch. It fails when a value is NaN or
+// infinite, or so large that the energy overflows: the energy sum doubles
+// as that check, so valid input costs no extra pass.
+func snapshotEnergy(field, mv, sq []float64, t int) (float64, error) {
+	for k, x := range field {
+		y := x * mvScale
+		mv[k] = y
+		sq[k] = y * y
+	}
+	e := reduce.Sum(sq)
+	if e-e == 0 {
+		return e, nil
+	}
+	for k, x := range field {
+		if y := x * mvScale; y*y-y*y != 0 {
+			return 0, fmt.Errorf("features: snapshot %d has a NaN, infinite or out-of-range value at cell %d: %v", t, k, x)
+		}
+	}
+	return 0, fmt.Errorf("features: snapshot %d: the field energy overflows", t)
 }
 
 // scanStability advances the T_stable scan with the std of the change of

@@ -41,6 +41,13 @@ func Std(x []float64) float64 {
 	return math.Sqrt(Var(x))
 }
 
+// StdOfSum returns the population std of x given sum = Sum(x), which a
+// caller may already have (see Summer.AddSum).
+func StdOfSum(x []float64, sum float64) float64 {
+	n := float64(len(x))
+	return math.Sqrt(SumSqDev(x, sum/n) / n)
+}
+
 // SumSqDev returns Sum of the squared deviations (x_k - mu) * (x_k - mu)
 // without allocating: the squares of one block at a time are written into a
 // stack buffer and summed pairwise, exactly as numpy sums the temporary

@@ -170,6 +170,28 @@ func TestSummerPieces(t *testing.T) {
 	}
 }
 
+func TestSummerAddSum(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, piece := range []int{1, 100, 4096, BlockSize, BlockSize + 5, 2 * BlockSize, 65536} {
+		var s, ref Summer
+		all := []float64(nil)
+		for range 5 {
+			x := make([]float64, piece)
+			for i := range x {
+				x[i] = r.NormFloat64()
+			}
+			all = append(all, x...)
+			ref.Add(x)
+			if got, want := s.AddSum(x), Sum(x); got != want {
+				t.Fatalf("piece %d: AddSum = %v, Sum = %v", piece, got, want)
+			}
+		}
+		if s.Sum() != ref.Sum() || s.Sum() != Sum(all) || s.Len() != len(all) {
+			t.Fatalf("piece %d: running sum %v, want %v", piece, s.Sum(), Sum(all))
+		}
+	}
+}
+
 func TestSummerSumIsNonDestructive(t *testing.T) {
 	var s Summer
 	x := ones(BlockSize+10, 0.25)

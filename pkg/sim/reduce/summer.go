@@ -40,6 +40,34 @@ func (s *Summer) Add(x []float64) {
 	}
 }
 
+// AddSum adds x like Add and also returns Sum(x). When the Summer is at a
+// block boundary (always the case if every piece is a multiple of
+// BlockSize long) the block sums are computed once and shared, so this
+// costs one pairwise pass instead of two.
+func (s *Summer) AddSum(x []float64) float64 {
+	if s.fill != 0 {
+		s.Add(x)
+		return Sum(x)
+	}
+	s.count += len(x)
+	sum := 0.0
+	for len(x) >= BlockSize {
+		p := Pairwise(x[:BlockSize])
+		s.acc += p
+		sum += p
+		x = x[BlockSize:]
+	}
+	if len(x) > 0 {
+		if s.buf == nil {
+			s.buf = make([]float64, BlockSize)
+		}
+		s.fill = copy(s.buf, x)
+	}
+	// Sum's last block is the remainder, or the last full block already
+	// added (then Pairwise of nothing adds 0.0, which changes nothing).
+	return sum + Pairwise(x)
+}
+
 // Len returns the number of values added so far.
 func (s *Summer) Len() int { return s.count }
 
