@@ -1,0 +1,93 @@
+package redis
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/mfn-io/mfn-operator/pkg/integration"
+	"github.com/mfn-io/mfn-operator/pkg/integration/batch"
+	"github.com/mfn-io/mfn-operator/pkg/integration/component"
+)
+
+// Publisher is the Redis publisher: a [batch.Publisher] whose sink runs one
+// PUBLISH (or XADD in stream mode) per message.
+type Publisher struct {
+	*batch.Publisher
+	sink       *sink
+	registerer prometheus.Registerer
+	zeroMetric prometheus.Collector
+}
+
+var _ integration.Publisher = (*Publisher)(nil)
+
+// New validates o and returns a publisher. Connect PINGs the server;
+// publishing without Connect connects lazily.
+func New(o Options) (*Publisher, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	o = o.withDefaults()
+	s := &sink{sender: &sender{opts: o, logURL: integration.RedactURL(o.URL), timeout: o.Config.Timeout}}
+	bp, err := batch.New(o.Config, s, component.Options{ID: o.ID, Name: o.Name, Kind: "redis",
+		Logger: o.Logger, Clock: o.Clock, Registerer: o.Registerer, Secrets: []string{o.URL}})
+	if err != nil {
+		return nil, err
+	}
+	p := &Publisher{Publisher: bp, sink: s}
+	s.log = bp.Base().Logger()
+	if o.Config.EnableCompression {
+		s.log.Warn("Compression is not supported by the redis publisher and is ignored", "operation", "connect")
+	}
+	if o.Config.MetricsEnabled() && o.Registerer != nil {
+		c := prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "mfn_publisher_redis_zero_receivers_total",
+			Help:        "PUBLISH commands that reached no subscriber (the message is gone).",
+			ConstLabels: prometheus.Labels{"component_id": bp.ID(), "kind": "redis"},
+		}, func() float64 { return float64(s.zeroReceivers.Load()) })
+		if err := o.Registerer.Register(c); err != nil {
+			bp.Base().Unregister()
+			_ = bp.Disconnect(context.Background())
+			return nil, fmt.Errorf("redis publisher %q: register metrics: %w", bp.ID(), err)
+		}
+		p.registerer, p.zeroMetric = o.Registerer, c
+	}
+	return p, nil
+}
+
+// ZeroReceivers returns how many PUBLISH commands reached no subscriber.
+func (p *Publisher) ZeroReceivers() int64 { return p.sink.zeroReceivers.Load() }
+
+// Unregister removes every Prometheus collector of the publisher.
+func (p *Publisher) Unregister() {
+	p.Base().Unregister()
+	if p.zeroMetric != nil {
+		p.registerer.Unregister(p.zeroMetric)
+	}
+}
+
+// sink adapts the sender to batch.Sink.
+type sink struct {
+	*sender
+	log interface {
+		Debug(msg string, args ...any)
+		Warn(msg string, args ...any)
+	}
+}
+
+// Open builds the client and PINGs the server.
+func (s *sink) Open(ctx context.Context) error { return s.connect(ctx) }
+
+// Send runs one PUBLISH or XADD.
+func (s *sink) Send(ctx context.Context, msg integration.Outgoing) error {
+	err := s.send(ctx, msg)
+	if err == nil && s.opts.Mode == ModePubSub {
+		s.log.Debug("Published", "operation", "publish", "event_id", msg.EventID,
+			"receivers", s.lastReceivers.Load())
+	}
+	return err
+}
+
+// Close closes the client.
+func (s *sink) Close(context.Context) error { return s.close() }
