@@ -39,7 +39,9 @@ func startDB(t *testing.T, o Options, clk *clock.Fake) *harness {
 		clk = clock.NewFake(t0)
 	}
 	o.Clock = clk
-	o.Config.RetryStrategy = integration.RetryImmediate
+	if o.Config.RetryStrategy == "" {
+		o.Config.RetryStrategy = integration.RetryImmediate
+	}
 	c, err := New(o)
 	if err != nil {
 		t.Fatal(err)
@@ -392,5 +394,25 @@ func TestOptionsValidate(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "secretpw") {
 			t.Errorf("Validate() = %v, want an error naming %q", err, tc.want)
 		}
+	}
+}
+
+// TestStatementDeadline is checklist rows 28/38 for the database: a claim
+// that overruns timeout fails with "Connection timeout after <s>s" and is
+// counted as a failed poll; the server-side statement is cancelled.
+func TestStatementDeadline(t *testing.T) {
+	db := newTestDB(t)
+	db.insertJobs(t, 1)
+	o := Options{ConnectionString: testDSN(), KeyColumn: "id",
+		Query:    `SELECT id, pg_sleep(5) AS z FROM ` + db.table + ` WHERE $1::timestamptz > $2::timestamptz LIMIT $3`,
+		AckQuery: `DELETE FROM ` + db.table + ` WHERE id = $1`}
+	o.Config.Timeout = 100 * time.Millisecond
+	o.Config.RetryStrategy = integration.RetryNone
+	h := startDB(t, o, nil)
+	h.idle(t)
+	s := h.c.Snapshot()
+	if s.LastError != "Connection timeout after 0.1s" || s.Connector.MessagesFailed != 1 ||
+		s.Connector.ConnectionErrors != 1 || s.Connector.RetryCount != 1 {
+		t.Fatalf("last error %q metrics %+v", s.LastError, s.Connector)
 	}
 }
