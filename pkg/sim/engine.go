@@ -44,6 +44,7 @@ type Engine struct {
 	sigma float64 // jitter standard deviation sqrt(jitter_var)
 
 	gen rng.Generator
+	k   kernelConsts
 
 	// Current and next arrays, swapped after every step.
 	v, a, b    []float64
@@ -58,14 +59,15 @@ type Engine struct {
 	m Metrics
 }
 
-// rowBuffers hold the Laplacians of one row of V, a and b.
+// rowBuffers hold the Laplacians of one row of V, a and b, and the row's
+// jitter variates.
 type rowBuffers struct {
-	v, a, b []float64
+	v, a, b, z []float64
 }
 
 func newRowBuffers(n int) rowBuffers {
-	buf := make([]float64, 3*n)
-	return rowBuffers{v: buf[:n:n], a: buf[n : 2*n : 2*n], b: buf[2*n:]}
+	buf := make([]float64, 4*n)
+	return rowBuffers{v: buf[:n:n], a: buf[n : 2*n : 2*n], b: buf[2*n : 3*n : 3*n], z: buf[3*n:]}
 }
 
 // NewEngine validates cfg (EngineConfig.Validate) and allocates the
@@ -98,6 +100,7 @@ func NewEngine(cfg EngineConfig, opts ...Option) (*Engine, error) {
 		zero:  buf[6*cells:],
 		lap:   newRowBuffers(n),
 	}
+	e.k = newKernelConsts(cfg, e.sigma)
 	if o.workers > 1 {
 		e.workers = newWorkerPool(e, o.workers)
 	}
@@ -171,8 +174,10 @@ func (e *Engine) reset() error {
 	} else if err := e.gen.SeedFromOS(); err != nil {
 		return err
 	}
-	for k := range e.v {
-		e.v[k] = e.gen.Normal(InitialFieldV, InitialFieldStd)
+	// normal(-0.07, 0.005) = fl(-0.07 + fl(0.005*z)), z drawn in bulk.
+	e.gen.FillStandardNormal(e.v)
+	for k, z := range e.v {
+		e.v[k] = InitialFieldV + float64(InitialFieldStd*z)
 	}
 	for k := range e.a {
 		e.a[k] = e.gen.Uniform(0, InitialChemMax)

@@ -112,7 +112,7 @@ func (p *workerPool) band(k int, ph phase) rowStats {
 	default:
 		var st rowStats
 		for i := i0; i < i1; i++ {
-			st.add(p.e.finishRow(i, p.noise))
+			st.add(p.e.finishRow(i, p.noise, &p.lap[k]))
 		}
 		return st
 	}
@@ -144,9 +144,7 @@ func (p *workerPool) run(turing bool) rowStats {
 	st := p.dispatch(phaseStencil, func() rowStats {
 		// Draw the jitter while the helpers compute their stencils, then
 		// do the own band's stencil.
-		for k := range p.noise {
-			p.noise[k] = p.e.gen.StandardNormal()
-		}
+		p.e.gen.FillStandardNormal(p.noise)
 		return p.band(last, phaseStencil)
 	})
 	st.add(p.dispatch(phaseFinish, func() rowStats { return p.band(last, phaseFinish) }))

@@ -92,7 +92,7 @@ func (e *Engine) rows(i0, i1 int, turing bool, lap *rowBuffers, finish bool) row
 		}
 		st.add(e.updateRow(i, turing, lap))
 		if finish {
-			st.add(e.finishRow(i, nil))
+			st.add(e.finishRow(i, nil, lap))
 		}
 	}
 	return st
@@ -149,33 +149,7 @@ func (e *Engine) laplacianRow(dst, x []float64, i int) {
 	default:
 		left0, rightN = cur[n-1], cur[0]
 	}
-	if e.cfg.BoundaryCondition == BoundaryDirichlet {
-		lapRowRL(dst, up, cur, down, left0, rightN)
-	} else {
-		lapRowLR(dst, up, cur, down, left0, rightN)
-	}
-}
-
-// lapRowLR adds the column neighbours left then right.
-func lapRowLR(dst, up, cur, down []float64, left0, rightN float64) {
-	n := len(cur)
-	dst, up, down = dst[:n], up[:n], down[:n]
-	dst[0] = (((up[0] + down[0]) + left0) + cur[1]) - float64(4*cur[0])
-	for j := 1; j < n-1; j++ {
-		dst[j] = (((up[j] + down[j]) + cur[j-1]) + cur[j+1]) - float64(4*cur[j])
-	}
-	dst[n-1] = (((up[n-1] + down[n-1]) + cur[n-2]) + rightN) - float64(4*cur[n-1])
-}
-
-// lapRowRL adds the column neighbours right then left (Dirichlet order).
-func lapRowRL(dst, up, cur, down []float64, left0, rightN float64) {
-	n := len(cur)
-	dst, up, down = dst[:n], up[:n], down[:n]
-	dst[0] = (((up[0] + down[0]) + cur[1]) + left0) - float64(4*cur[0])
-	for j := 1; j < n-1; j++ {
-		dst[j] = (((up[j] + down[j]) + cur[j+1]) + cur[j-1]) - float64(4*cur[j])
-	}
-	dst[n-1] = (((up[n-1] + down[n-1]) + rightN) + cur[n-2]) - float64(4*cur[n-1])
+	lapRow(dst, up, cur, down, left0, rightN, e.cfg.BoundaryCondition == BoundaryDirichlet)
 }
 
 // updateRow computes row i of the next arrays from the Laplacians in lap,
@@ -189,101 +163,39 @@ func (e *Engine) updateRow(i int, turing bool, lap *rowBuffers) rowStats {
 	n := e.n
 	off := i * n
 	v, nv := e.v[off:off+n], e.v2[off:off+n]
-	lv := lap.v[:n]
-	alpha := e.cfg.Alpha
 	var st rowStats
 	if turing {
-		a, b := e.a[off:off+n], e.b[off:off+n]
-		na, nb := e.a2[off:off+n], e.b2[off:off+n]
-		la, lb := lap.a[:n], lap.b[:n]
-		da, di, ra, ri, theta := e.cfg.DActivator, e.cfg.DInhibitor, e.cfg.RActivator, e.cfg.RInhibitor, e.cfg.TuringThreshold
-		for j := range n {
-			x := v[j] + float64(alpha*lv[j])
-			aj, bj := a[j], b[j]
-			an := aj + (float64(da*la[j]) + float64(ra*(float64(aj*(1-aj))-bj)))
-			bn := bj + (float64(di*lb[j]) + float64(ri*(aj-bj)))
-			if an > theta {
-				x += TuringIncrementV
-				st.turing++
-			}
-			na[j], st.nan = clip01(an, st.nan)
-			nb[j], st.nan = clip01(bn, st.nan)
-			nv[j] = x
-		}
+		st.turing, st.nan = turingRow(nv, v, lap.v, e.a2[off:off+n], e.a[off:off+n], lap.a,
+			e.b2[off:off+n], e.b[off:off+n], lap.b, &e.k)
 	} else {
-		for j := range n {
-			nv[j] = v[j] + float64(alpha*lv[j])
-		}
+		diffuseRow(nv, v, lap.v, &e.k)
 	}
 	return st
 }
 
 // finishRow adds the jitter to row i of the next field and clamps it. The
-// standard normals come from noise (row i of a buffer filled in row-major
-// order beforehand) or, when noise is nil, are drawn now.
-func (e *Engine) finishRow(i int, noise []float64) rowStats {
+// standard normals come from noise (the whole step's buffer, filled in
+// row-major order beforehand) or, when noise is nil, are drawn now into
+// the row buffer lap.z (rows are finished in row-major order, so the
+// stream is the reference's).
+func (e *Engine) finishRow(i int, noise []float64, lap *rowBuffers) rowStats {
 	n := e.n
 	nv := e.v2[i*n : i*n+n]
 	if e.cfg.QuantumJitter {
-		sigma := e.sigma
+		var z []float64
 		if noise == nil {
-			for j := range nv {
-				nv[j] += 0 + float64(sigma*e.gen.StandardNormal())
-			}
+			z = lap.z[:n]
+			e.gen.FillStandardNormal(z)
 		} else {
-			noise = noise[i*n : i*n+n]
-			for j, z := range noise {
-				nv[j] += 0 + float64(sigma*z)
-			}
+			z = noise[i*n : i*n+n]
 		}
+		var st rowStats
+		st.clamped, st.nan = jitterClampRow(nv, z, &e.k)
+		return st
 	}
 	var st rowStats
-	st.clamped, st.nan = clampRow(nv)
+	st.clamped, st.nan = clampRow(nv, &e.k)
 	return st
-}
-
-// clip01 is numpy's clip(x, 0, 1): max(x, 0) then min(., 1), each keeping
-// a NaN x and otherwise taking the bound unless x is strictly inside
-// (so -0.0 becomes +0.0, as in numpy). nan is set when x is NaN.
-func clip01(x float64, nan bool) (float64, bool) {
-	switch {
-	case x > 0:
-		if !(x < 1) {
-			x = 1
-		}
-	case x <= 0:
-		x = 0
-	default:
-		nan = true
-	}
-	return x, nan
-}
-
-// clampRow clamps the field to [FieldMinV, FieldMaxV] like numpy's clip
-// and counts the cells whose value changed (a NaN counts, as NaN != NaN in
-// the reference's comparison). After the clamp only NaN can be
-// non-finite, so nan reports whether any remains.
-func clampRow(v []float64) (changed int, nan bool) {
-	for j, x := range v {
-		switch {
-		case x > FieldMinV:
-			if !(x < FieldMaxV) {
-				if x != FieldMaxV {
-					changed++
-				}
-				v[j] = FieldMaxV
-			}
-		case x <= FieldMinV:
-			if x != FieldMinV {
-				changed++
-			}
-			v[j] = FieldMinV
-		default:
-			changed++
-			nan = true
-		}
-	}
-	return changed, nan
 }
 
 // stabilityError builds the reference's NumericalInstabilityError for the
