@@ -1,0 +1,198 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	kafkago "github.com/segmentio/kafka-go"
+
+	"github.com/mfn-io/mfn-operator/pkg/integration"
+)
+
+var jsonContentType = []byte("application/json")
+
+// producer wraps one kafka-go Writer. The writer's own retries are off
+// (MaxAttempts 1): the publisher's retry loop is the only one.
+type producer struct {
+	opts    *PublisherOptions
+	timeout time.Duration
+
+	w *kafkago.Writer
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+func newProducer(opts *PublisherOptions, cfg integration.PublisherConfig) (*producer, error) {
+	mech, err := opts.SASL.mechanism()
+	if err != nil {
+		return nil, err
+	}
+	comp, err := codec(cfg)
+	if err != nil {
+		return nil, err
+	}
+	tr := &kafkago.Transport{SASL: mech, TLS: opts.TLS, DialTimeout: cfg.Timeout,
+		ClientID: "mfn-" + opts.id()}
+	w := &kafkago.Writer{
+		Addr:                   kafkago.TCP(opts.BootstrapServers.normalized()...),
+		Topic:                  opts.Topic,
+		Balancer:               &kafkago.Murmur2Balancer{},
+		MaxAttempts:            1,
+		BatchSize:              cfg.BatchSize,
+		BatchBytes:             int64(max(opts.maxBody(), 1<<20)) * 2,
+		BatchTimeout:           time.Millisecond,
+		ReadTimeout:            cfg.Timeout,
+		WriteTimeout:           cfg.Timeout,
+		RequiredAcks:           requiredAcks(cfg.DeliveryGuarantee),
+		Compression:            comp,
+		AllowAutoTopicCreation: opts.AllowAutoTopicCreation,
+		Transport:              tr,
+	}
+	return &producer{opts: opts, timeout: cfg.Timeout, w: w}, nil
+}
+
+// probe asks a broker for the topic's metadata (the cheap reachability
+// check of §1.1).
+func (p *producer) probe(ctx context.Context) error {
+	actx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	client := &kafkago.Client{Addr: p.w.Addr, Timeout: p.timeout, Transport: p.w.Transport}
+	meta, err := client.Metadata(actx, &kafkago.MetadataRequest{Topics: []string{p.opts.Topic}})
+	if err != nil {
+		return p.classify(ctx, actx, err)
+	}
+	for _, t := range meta.Topics {
+		if t.Name != p.opts.Topic {
+			continue
+		}
+		switch {
+		case t.Error == nil:
+			return nil
+		case errors.Is(t.Error, kafkago.UnknownTopicOrPartition):
+			if p.opts.AllowAutoTopicCreation {
+				return nil // created by the first produce
+			}
+			// Retriable for Kafka, but with auto-creation off no retry helps (§3.3).
+			return integration.Permanent(fmt.Errorf("kafka: topic %q (auto-creation off): %w", p.opts.Topic, t.Error))
+		}
+		return classify(fmt.Errorf("kafka: topic %q: %w", p.opts.Topic, t.Error))
+	}
+	if p.opts.AllowAutoTopicCreation {
+		return nil
+	}
+	return integration.Permanent(fmt.Errorf("kafka: topic %q: %w", p.opts.Topic, kafkago.UnknownTopicOrPartition))
+}
+
+// record converts one message: key = simulation id (nil when empty, so
+// the partition is random), headers content-type and mfn-event-id.
+func record(msg integration.Outgoing) kafkago.Message {
+	m := kafkago.Message{Value: msg.Body, Headers: make([]kafkago.Header, 1, 2)}
+	m.Headers[0] = kafkago.Header{Key: HeaderContentType, Value: jsonContentType}
+	if msg.EventID != "" {
+		m.Headers = append(m.Headers, kafkago.Header{Key: HeaderEventID, Value: []byte(msg.EventID)})
+	}
+	if msg.Key != "" {
+		m.Key = []byte(msg.Key)
+	}
+	return m
+}
+
+func (p *producer) checkSize(msg integration.Outgoing) error {
+	if n := len(msg.Body); n > p.opts.maxBody() {
+		return integration.Invalid(fmt.Errorf("kafka: body of %d bytes exceeds max_body_bytes (%d)", n, p.opts.maxBody()))
+	}
+	return nil
+}
+
+// send writes one record and waits for its acknowledgement.
+func (p *producer) send(ctx context.Context, msg integration.Outgoing) error {
+	if err := p.checkSize(msg); err != nil {
+		return err
+	}
+	actx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	if err := p.w.WriteMessages(actx, record(msg)); err != nil {
+		var we kafkago.WriteErrors
+		if errors.As(err, &we) && len(we) == 1 && we[0] != nil {
+			err = we[0]
+		}
+		return p.classify(ctx, actx, err)
+	}
+	return nil
+}
+
+// sendBatch writes msgs in one call (one produce request per partition)
+// and returns one error per message (nil = acknowledged). Order within a
+// partition is preserved: the writer keeps one request in flight per
+// partition.
+func (p *producer) sendBatch(ctx context.Context, msgs []integration.Outgoing, errs []error) {
+	recs := make([]kafkago.Message, 0, len(msgs))
+	idx := make([]int, 0, len(msgs))
+	for i, m := range msgs {
+		if err := p.checkSize(m); err != nil {
+			errs[i] = err
+			continue
+		}
+		errs[i] = nil
+		recs = append(recs, record(m))
+		idx = append(idx, i)
+	}
+	if len(recs) == 0 {
+		return
+	}
+	actx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	err := p.w.WriteMessages(actx, recs...)
+	if err == nil {
+		return
+	}
+	var we kafkago.WriteErrors
+	if errors.As(err, &we) && len(we) == len(recs) {
+		for j, e := range we {
+			if e != nil {
+				errs[idx[j]] = p.classify(ctx, actx, e)
+			}
+		}
+		return
+	}
+	err = p.classify(ctx, actx, err)
+	for _, i := range idx {
+		errs[i] = err
+	}
+}
+
+// classify maps a kafka-go error to the contract's classes (§3.3).
+func (p *producer) classify(ctx, actx context.Context, err error) error {
+	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case errors.Is(actx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded):
+		return integration.TimeoutError(p.timeout)
+	}
+	var ke kafkago.Error
+	if errors.As(err, &ke) {
+		switch {
+		case errors.Is(ke, kafkago.MessageSizeTooLarge), errors.Is(ke, kafkago.InvalidMessage),
+			errors.Is(ke, kafkago.InvalidRecord):
+			return integration.Invalid(fmt.Errorf("kafka: topic %q: %w", p.opts.Topic, err))
+		case !ke.Temporary():
+			return integration.Permanent(fmt.Errorf("kafka: topic %q: %w", p.opts.Topic, err))
+		}
+		return integration.Temporary(fmt.Errorf("kafka: topic %q: %w", p.opts.Topic, err))
+	}
+	wrapped := fmt.Errorf("kafka: produce to %q: %w", p.opts.Topic, err)
+	if integration.SafeToResend(err) {
+		return integration.NotSent(wrapped)
+	}
+	return integration.Temporary(wrapped)
+}
+
+// close flushes and closes the writer; later sends fail.
+func (p *producer) close() error {
+	p.closeOnce.Do(func() { p.closeErr = p.w.Close() })
+	return p.closeErr
+}
