@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
@@ -24,6 +25,7 @@ import (
 var (
 	testEnv   *envtest.Environment
 	k8sClient client.Client
+	restCfg   *rest.Config
 	namespace string
 )
 
@@ -62,6 +64,7 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	}
 	cfg, err := testEnv.Start()
 	Expect(err).NotTo(HaveOccurred(), "starting kube-apiserver and etcd")
+	restCfg = cfg
 	DeferCleanup(func() {
 		Expect(testEnv.Stop()).To(Succeed())
 	})
