@@ -42,12 +42,26 @@ stamped() {
 # local_replaces GOMOD: the required module paths that GOMOD replaces with a
 # directory inside the same repository ("mod => ./staging/..." or "../api");
 # replaces of modules it does not require (etcd's FORBIDDEN_DEPENDENCY
-# guards) are left out.
+# guards) are left out. Plain awk over the go.mod text, so that a fresh
+# machine needs nothing but Go.
 local_replaces() {
-	"$GO" mod edit -json "$1" |
-		jq -r '[.Require // [] | .[].Path] as $req | .Replace // [] | .[]
-			| select((.New.Path | startswith("./") or startswith("../")) and (.Old.Path as $p | $req | index($p)))
-			| .Old.Path'
+	awk '
+		/^require[ \t]*\(/ { block = "require"; next }
+		/^replace[ \t]*\(/ { block = "replace"; next }
+		/^\)/ { block = ""; next }
+		{ sub(/\/\/.*/, "") }
+		/^require[ \t]/ { req[$2] = 1; next }
+		block == "require" && NF >= 2 { req[$1] = 1; next }
+		/^replace[ \t]/ || block == "replace" {
+			line = $0
+			sub(/^replace[ \t]+/, "", line)
+			split(line, side, "=>")
+			split(side[1], old, " ")
+			split(side[2], new, " ")
+			if (new[1] ~ /^\.\.?\//) rep[old[1]] = 1
+		}
+		END { for (m in rep) if (m in req) print m }
+	' "$1" | sort
 }
 
 # scratch_module DIR MODULE VERSION: a throwaway module in DIR that requires
@@ -59,7 +73,7 @@ scratch_module() {
 	(
 		cd "$dir"
 		"$GO" mod init envtest.local/build >/dev/null 2>&1
-		gomod=$("$GO" mod download -json "$mod@$version" | jq -r .GoMod)
+		gomod=$("$GO" mod download -json "$mod@$version" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",*$/\1/p')
 		[[ -f $gomod ]] || { log "no go.mod for $mod@$version"; exit 1; }
 		while read -r sib; do
 			[[ -n $sib ]] && args+=(-replace "$sib=$sib@$sibling_version")
@@ -114,8 +128,6 @@ go_install() {
 	echo "$want" >"$BIN/$name.version"
 	log "$name $want installed in $((SECONDS - start))s"
 }
-
-command -v jq >/dev/null || { log "jq is required (apt-get install jq)"; exit 1; }
 
 case ${1:-all} in
 all)
