@@ -237,6 +237,9 @@ serviceMonitor:
   labels: {release: kube-prometheus-stack}
 networkPolicy:
   enabled: true
+  additionalPeers:
+    - namespaceSelector:
+        matchLabels: {kubernetes.io/metadata.name: monitoring}
 `
 
 func TestNonDefaultValues(t *testing.T) {
@@ -295,6 +298,17 @@ func TestNonDefaultValues(t *testing.T) {
 	}
 
 	checkWorkerPolicies(t, r, "team-a", "team-b")
+	for _, o := range r.ofKind("NetworkPolicy") {
+		var np networkingv1.NetworkPolicy
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, &np); err != nil {
+			t.Fatal(err)
+		}
+		from := np.Spec.Ingress[0].From
+		if len(from) != 2 || from[1].NamespaceSelector == nil ||
+			from[1].NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"] != "monitoring" {
+			t.Errorf("%s: additional peer missing from %+v", np.Namespace, from)
+		}
+	}
 }
 
 // checkWorkerPolicies asserts one NetworkPolicy per namespace that admits
@@ -311,7 +325,7 @@ func checkWorkerPolicies(t *testing.T, r rendered, namespaces ...string) {
 		if np.Spec.PodSelector.MatchLabels["app.kubernetes.io/component"] != "mfn-worker" {
 			t.Errorf("%s: podSelector = %v, want the mfn-worker component", np.Namespace, np.Spec.PodSelector)
 		}
-		if len(np.Spec.Ingress) != 1 || len(np.Spec.Ingress[0].From) != 1 || len(np.Spec.Ingress[0].Ports) != 1 {
+		if len(np.Spec.Ingress) != 1 || len(np.Spec.Ingress[0].From) == 0 || len(np.Spec.Ingress[0].Ports) != 1 {
 			t.Fatalf("%s: ingress = %+v", np.Namespace, np.Spec.Ingress)
 		}
 		in := np.Spec.Ingress[0]
