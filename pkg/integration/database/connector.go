@@ -13,6 +13,7 @@ import (
 	"github.com/mfn-io/mfn-operator/pkg/integration"
 	"github.com/mfn-io/mfn-operator/pkg/integration/clock"
 	"github.com/mfn-io/mfn-operator/pkg/integration/component"
+	"github.com/mfn-io/mfn-operator/pkg/integration/internal/poll"
 )
 
 // Connector polls a PostgreSQL table, claiming rows with a lease (see the
@@ -168,32 +169,7 @@ func (c *Connector) Consume(ctx context.Context, out chan<- *integration.Message
 	if pool == nil {
 		return nil
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		select {
-		case <-stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	interval := c.opts.pollInterval()
-	next := c.clock.Now()
-	for ctx.Err() == nil {
-		full := c.poll(ctx, pool, out)
-		next = next.Add(interval)
-		if now := c.clock.Now(); full || next.Before(now) {
-			next = now
-			continue
-		}
-		if clock.Sleep(ctx, c.clock, next.Sub(c.clock.Now())) != nil {
-			break
-		}
-	}
-	select {
-	case <-stop:
-		return nil
-	default:
-		return ctx.Err()
-	}
+	return poll.Run(ctx, c.clock, c.opts.pollInterval(), stop, func(ctx context.Context) bool {
+		return c.poll(ctx, pool, out)
+	})
 }

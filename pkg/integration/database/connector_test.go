@@ -1,7 +1,6 @@
 package database
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,17 +11,16 @@ import (
 
 	"github.com/mfn-io/mfn-operator/pkg/integration"
 	"github.com/mfn-io/mfn-operator/pkg/integration/clock"
+	"github.com/mfn-io/mfn-operator/pkg/integration/internal/polltest"
 	"github.com/mfn-io/mfn-operator/pkg/status"
 )
 
 var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
 type harness struct {
-	c    *Connector
-	clk  *clock.Fake
-	out  chan *integration.Message
-	done chan error
-	stop context.CancelFunc
+	*polltest.Consumer
+	c   *Connector
+	clk *clock.Fake
 }
 
 // tableOptions claims pending rows of db's jobs table, acking by setting
@@ -46,48 +44,13 @@ func startDB(t *testing.T, o Options, clk *clock.Fake) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(t.Context())
-	h := &harness{c: c, clk: clk, out: make(chan *integration.Message), done: make(chan error, 1), stop: cancel}
-	go func() { h.done <- c.Consume(ctx, h.out) }()
-	t.Cleanup(func() { cancel(); _ = c.Disconnect(t.Context()) })
-	return h
+	return &harness{Consumer: polltest.Start(t, c, clk), c: c, clk: clk}
 }
 
-func (h *harness) next(t *testing.T) *integration.Message {
-	t.Helper()
-	select {
-	case m := <-h.out:
-		return m
-	case err := <-h.done:
-		t.Fatalf("consume ended: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("no message within 10 s")
-	}
-	return nil
-}
-
-// idle waits until the poller sleeps, asserting no message came meanwhile.
-func (h *harness) idle(t *testing.T) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	got := make(chan error, 1)
-	go func() { got <- h.clk.WaitForTimers(ctx, 1) }()
-	select {
-	case m := <-h.out:
-		t.Fatalf("unexpected message %s %s", m.Position, m.Payload)
-	case err := <-got:
-		if err != nil {
-			t.Fatal("poller never went idle")
-		}
-	}
-}
-
-func (h *harness) tick(t *testing.T, d time.Duration) {
-	t.Helper()
-	h.idle(t)
-	h.clk.Advance(d)
-}
+func (h *harness) next(t *testing.T) *integration.Message { t.Helper(); return h.Next(t) }
+func (h *harness) idle(t *testing.T)                      { t.Helper(); h.Idle(t) }
+func (h *harness) tick(t *testing.T, d time.Duration)     { t.Helper(); h.Tick(t, d) }
+func (h *harness) stop()                                  { h.Stop() }
 
 // TestRowsEmittedAckedAndNotRepeated covers checklist rows 27–30 (row
 // mode): one JSON object per row, lease column left out, positions
@@ -155,9 +118,9 @@ func TestTwoConnectorsNeverShareARow(t *testing.T) {
 		var m *integration.Message
 		var from *harness
 		select {
-		case m = <-a.out:
+		case m = <-a.Out:
 			from = a
-		case m = <-b.out:
+		case m = <-b.Out:
 			from = b
 		case <-deadline:
 			t.Fatalf("only %d of %d rows delivered", total, rows)
@@ -353,7 +316,7 @@ func TestLifecycleDisconnectEndsStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	select {
-	case err := <-h.done:
+	case err := <-h.Done:
 		if err != nil {
 			t.Fatalf("Consume after Disconnect = %v", err)
 		}

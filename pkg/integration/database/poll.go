@@ -43,9 +43,9 @@ func (c *Connector) poll(ctx context.Context, pool *pgxpool.Pool, out chan<- *in
 		pos := c.st.source + "/" + r.keyText
 		msg := integration.NewMessage(c.ID(), pos, r.payload, c.clock.Now().UTC(), c.settler(pool, r))
 		msg.Metadata = map[string]string{"source": c.st.source, "key": r.keyText}
+		c.base.Received(len(r.payload), "position", pos) // before the hand-over: see kafka.Connector
 		select {
 		case out <- msg:
-			c.base.Received(len(r.payload), "position", pos)
 		case <-ctx.Done():
 			// Not handed out: give the rest back at once (best effort; the
 			// lease expires otherwise).

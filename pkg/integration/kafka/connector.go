@@ -397,17 +397,19 @@ func (p *partitionConsumer) deliver(ctx, gctx context.Context, m kafkago.Message
 	if c.opts.EnableAutoCommit {
 		p.tracker.Ack(m.Offset)
 	}
+	// Counted before the hand-over so that a reader sees the metric as soon
+	// as it holds the message; a send abandoned at shutdown is redelivered.
+	if bad != nil {
+		c.base.Failed(bad, "partition", m.Partition, "offset", m.Offset, "note", "handed out for dead-lettering")
+	} else if !redelivery {
+		c.base.Received(len(m.Value), "partition", m.Partition, "offset", m.Offset)
+	}
 	select {
 	case p.out <- msg:
 	case <-gctx.Done():
 		return false
 	case <-ctx.Done():
 		return false
-	}
-	if bad != nil {
-		c.base.Failed(bad, "partition", m.Partition, "offset", m.Offset, "note", "handed out for dead-lettering")
-	} else if !redelivery {
-		c.base.Received(len(m.Value), "partition", m.Partition, "offset", m.Offset)
 	}
 	return true
 }

@@ -63,6 +63,25 @@ func (s *Servers) UnmarshalJSON(b []byte) error {
 // normalized re-splits every entry, so Servers{"a:1, b:2"} also works.
 func (s Servers) normalized() []string { return ParseServers(strings.Join(s, ",")) }
 
+// validate checks that the list is not empty and every entry is host:port
+// (shared by the connector and the publisher options).
+func (s Servers) validate() []error {
+	var errs []error
+	servers := s.normalized()
+	if len(servers) == 0 {
+		errs = append(errs, &integration.FieldError{Field: "bootstrap_servers", Value: strings.Join(s, ","),
+			Rule: "is required: a comma-separated host:port list"})
+	}
+	for _, srv := range servers {
+		host, port, err := net.SplitHostPort(srv)
+		if n, perr := strconv.Atoi(port); err != nil || host == "" || perr != nil || n < 1 || n > 65535 {
+			errs = append(errs, &integration.FieldError{Field: "bootstrap_servers", Value: srv,
+				Rule: "each entry must be host:port with a port in 1…65535"})
+		}
+	}
+	return errs
+}
+
 // SASL configures SASL authentication. Password is filled from a Secret by
 // the manifest layer and never logged.
 type SASL struct {
@@ -70,6 +89,22 @@ type SASL struct {
 	Mechanism string
 	Username  string
 	Password  string
+}
+
+// validate checks the mechanism and that a user name is set (nil or an
+// empty mechanism means no SASL).
+func (s *SASL) validate() []error {
+	if s == nil || s.Mechanism == "" {
+		return nil
+	}
+	var errs []error
+	if _, err := s.mechanism(); err != nil {
+		errs = append(errs, err)
+	}
+	if s.Username == "" {
+		errs = append(errs, &integration.FieldError{Field: "sasl.username", Value: "", Rule: "is required with a SASL mechanism"})
+	}
+	return errs
 }
 
 func (s *SASL) mechanism() (sasl.Mechanism, error) {
@@ -157,16 +192,7 @@ func (o *ConnectorOptions) Validate() error {
 	field := func(name string, value any, rule string) {
 		errs = append(errs, &integration.FieldError{Field: name, Value: value, Rule: rule})
 	}
-	servers := o.BootstrapServers.normalized()
-	if len(servers) == 0 {
-		field("bootstrap_servers", strings.Join(o.BootstrapServers, ","), "is required: a comma-separated host:port list")
-	}
-	for _, s := range servers {
-		host, port, err := net.SplitHostPort(s)
-		if n, perr := strconv.Atoi(port); err != nil || host == "" || perr != nil || n < 1 || n > 65535 {
-			field("bootstrap_servers", s, "each entry must be host:port with a port in 1…65535")
-		}
-	}
+	errs = append(errs, o.BootstrapServers.validate()...)
 	if strings.TrimSpace(o.Topic) == "" {
 		field("topic", o.Topic, "is required")
 	}
@@ -181,14 +207,7 @@ func (o *ConnectorOptions) Validate() error {
 	if o.CommitInterval < 0 {
 		field("commit_interval", o.CommitInterval, "must be > 0")
 	}
-	if o.SASL != nil && o.SASL.Mechanism != "" {
-		if _, err := o.SASL.mechanism(); err != nil {
-			errs = append(errs, err)
-		}
-		if o.SASL.Username == "" {
-			field("sasl.username", "", "is required with a SASL mechanism")
-		}
-	}
+	errs = append(errs, o.SASL.validate()...)
 	for name, d := range map[string]time.Duration{"session_timeout": o.SessionTimeout,
 		"rebalance_timeout": o.RebalanceTimeout, "heartbeat_interval": o.HeartbeatInterval} {
 		if d < 0 {

@@ -1,7 +1,6 @@
 package kafka
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/mfn-io/mfn-operator/pkg/integration"
 	"github.com/mfn-io/mfn-operator/pkg/integration/breaker"
+	"github.com/mfn-io/mfn-operator/pkg/integration/internal/polltest"
 	"github.com/mfn-io/mfn-operator/pkg/integration/kafka/kafkatest"
 	"github.com/mfn-io/mfn-operator/pkg/status"
 )
@@ -31,10 +31,8 @@ func fastGroup(o ConnectorOptions) ConnectorOptions {
 
 // running is a connector consuming in the background.
 type running struct {
-	c    *Connector
-	out  chan *integration.Message
-	done chan error
-	stop context.CancelFunc
+	*polltest.Consumer
+	c *Connector
 }
 
 func start(t *testing.T, o ConnectorOptions) *running {
@@ -43,37 +41,12 @@ func start(t *testing.T, o ConnectorOptions) *running {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(t.Context())
-	r := &running{c: c, out: make(chan *integration.Message), done: make(chan error, 1), stop: cancel}
-	go func() { r.done <- c.Consume(ctx, r.out) }()
-	t.Cleanup(func() {
-		cancel()
-		_ = c.Disconnect(context.WithoutCancel(t.Context()))
-	})
-	return r
+	return &running{Consumer: polltest.Start(t, c, nil), c: c}
 }
 
-func (r *running) next(t *testing.T) *integration.Message {
-	t.Helper()
-	select {
-	case m := <-r.out:
-		return m
-	case err := <-r.done:
-		t.Fatalf("consume ended: %v", err)
-	case <-time.After(20 * time.Second):
-		t.Fatal("no message within 20 s")
-	}
-	return nil
-}
-
-func (r *running) none(t *testing.T, d time.Duration) {
-	t.Helper()
-	select {
-	case m := <-r.out:
-		t.Fatalf("unexpected message %s %q", m.Position, m.Payload)
-	case <-time.After(d):
-	}
-}
+func (r *running) next(t *testing.T) *integration.Message { t.Helper(); return r.Next(t) }
+func (r *running) none(t *testing.T, d time.Duration)     { t.Helper(); r.None(t, d) }
+func (r *running) stop()                                  { r.Stop() }
 
 func payloads(n int, from int) [][]byte {
 	out := make([][]byte, n)
@@ -317,9 +290,9 @@ func TestRebalanceSplitsPartitions(t *testing.T) {
 	deadline := time.After(40 * time.Second)
 	for len(seen) < 6 {
 		select {
-		case m := <-a.out:
+		case m := <-a.Out:
 			seen[m.Position], from[m.Position] = m, a
-		case m := <-b.out:
+		case m := <-b.Out:
 			seen[m.Position], from[m.Position] = m, b
 		case <-deadline:
 			t.Fatalf("only %d of 6 records delivered: %v", len(seen), keys(seen))
@@ -369,7 +342,7 @@ func TestDisconnectEndsStreamAndIsIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	select {
-	case err := <-r.done:
+	case err := <-r.Done:
 		if err != nil {
 			t.Fatalf("Consume returned %v after Disconnect, want nil", err)
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/mfn-io/mfn-operator/pkg/integration"
 	"github.com/mfn-io/mfn-operator/pkg/integration/clock"
 	"github.com/mfn-io/mfn-operator/pkg/integration/component"
+	"github.com/mfn-io/mfn-operator/pkg/integration/internal/poll"
 )
 
 // Connector polls one HTTP resource (INTEGRATION.md §7.3).
@@ -145,36 +146,10 @@ func (c *Connector) Consume(ctx context.Context, out chan<- *integration.Message
 	if client == nil {
 		return nil
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		select {
-		case <-stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	interval := c.opts.pollInterval()
-	next := c.clock.Now()
-	for {
+	return poll.Run(ctx, c.clock, c.opts.pollInterval(), stop, func(ctx context.Context) bool {
 		c.poll(ctx, client, out)
-		if ctx.Err() != nil {
-			break
-		}
-		next = next.Add(interval)
-		if now := c.clock.Now(); next.Before(now) {
-			next = now // fell behind: poll now, do not burst
-		}
-		if clock.Sleep(ctx, c.clock, next.Sub(c.clock.Now())) != nil {
-			break
-		}
-	}
-	select {
-	case <-stop:
-		return nil
-	default:
-		return ctx.Err()
-	}
+		return false
+	})
 }
 
 // poll performs one poll and hands its messages to out.
@@ -231,9 +206,9 @@ func (c *Connector) poll(ctx context.Context, client *http.Client, out chan<- *i
 		if isArray {
 			msg.Metadata["index"] = strconv.Itoa(i)
 		}
+		c.base.Received(0, "position", pos) // before the hand-over: see kafka.Connector
 		select {
 		case out <- msg:
-			c.base.Received(0, "position", pos)
 		case <-ctx.Done():
 			return
 		}

@@ -17,17 +17,16 @@ import (
 	"github.com/mfn-io/mfn-operator/pkg/integration"
 	"github.com/mfn-io/mfn-operator/pkg/integration/breaker"
 	"github.com/mfn-io/mfn-operator/pkg/integration/clock"
+	"github.com/mfn-io/mfn-operator/pkg/integration/internal/polltest"
 	"github.com/mfn-io/mfn-operator/pkg/status"
 )
 
 var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
 type harness struct {
+	*polltest.Consumer
 	c     *Connector
 	clk   *clock.Fake
-	out   chan *integration.Message
-	done  chan error
-	stop  context.CancelFunc
 	calls atomic.Int64
 }
 
@@ -35,7 +34,7 @@ type harness struct {
 // immediate retries and a 10 s poll interval.
 func newHarness(t *testing.T, handler http.HandlerFunc, mod func(*Options)) *harness {
 	t.Helper()
-	h := &harness{clk: clock.NewFake(t0), out: make(chan *integration.Message), done: make(chan error, 1)}
+	h := &harness{clk: clock.NewFake(t0)}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.calls.Add(1)
 		handler(w, r)
@@ -51,50 +50,14 @@ func newHarness(t *testing.T, handler http.HandlerFunc, mod func(*Options)) *har
 		t.Fatal(err)
 	}
 	h.c = c
-	ctx, cancel := context.WithCancel(t.Context())
-	h.stop = cancel
-	go func() { h.done <- c.Consume(ctx, h.out) }()
-	t.Cleanup(func() { cancel(); _ = c.Disconnect(t.Context()) })
+	h.Consumer = polltest.Start(t, c, h.clk)
 	return h
 }
 
-func (h *harness) next(t *testing.T) *integration.Message {
-	t.Helper()
-	select {
-	case m := <-h.out:
-		return m
-	case err := <-h.done:
-		t.Fatalf("consume ended: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("no message within 10 s")
-	}
-	return nil
-}
-
-// idle waits until the poller sleeps for the next interval, asserting
-// that no message was emitted meanwhile.
-func (h *harness) idle(t *testing.T) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	got := make(chan error, 1)
-	go func() { got <- h.clk.WaitForTimers(ctx, 1) }()
-	select {
-	case m := <-h.out:
-		t.Fatalf("unexpected message %s %q", m.Position, m.Payload)
-	case err := <-got:
-		if err != nil {
-			t.Fatal("poller never went idle")
-		}
-	}
-}
-
-// tick waits for the poller to sleep and moves the clock one interval.
-func (h *harness) tick(t *testing.T) {
-	t.Helper()
-	h.idle(t)
-	h.clk.Advance(10 * time.Second)
-}
+func (h *harness) next(t *testing.T) *integration.Message { t.Helper(); return h.Next(t) }
+func (h *harness) idle(t *testing.T)                      { t.Helper(); h.Idle(t) }
+func (h *harness) tick(t *testing.T)                      { t.Helper(); h.Tick(t, 10*time.Second) }
+func (h *harness) stop()                                  { h.Stop() }
 
 func sha(b string) string {
 	s := sha256.Sum256([]byte(b))
@@ -383,7 +346,7 @@ func TestCancelAfterFirstMessage(t *testing.T) {
 	_ = h.next(t)
 	h.stop()
 	select {
-	case err := <-h.done:
+	case err := <-h.Done:
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("Consume = %v", err)
 		}
@@ -397,7 +360,8 @@ func TestCancelAfterFirstMessage(t *testing.T) {
 
 // TestLifecycle is checklist rows 31 and 107 plus "connect does not leak".
 func TestLifecycle(t *testing.T) {
-	c, err := New(Options{BaseURL: "http://127.0.0.1:1", Endpoint: "x"})
+	clk := clock.NewFake(t0)
+	c, err := New(Options{BaseURL: "http://127.0.0.1:1", Endpoint: "x", Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -412,7 +376,10 @@ func TestLifecycle(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- c.Consume(t.Context(), make(chan *integration.Message)) }()
-	time.Sleep(10 * time.Millisecond) // let Consume start polling (any point is fine)
+	// The port refuses connections: Consume is now waiting to retry.
+	if err := clk.WaitForTimers(t.Context(), 1); err != nil {
+		t.Fatal(err)
+	}
 	_ = c.Disconnect(t.Context())
 	if err := c.Disconnect(t.Context()); err != nil {
 		t.Fatal(err)
