@@ -105,10 +105,16 @@ func TestRowsEmittedAckedAndNotRepeated(t *testing.T) {
 func TestTwoConnectorsNeverShareARow(t *testing.T) {
 	db := newTestDB(t)
 	const rows = 60
-	db.insertJobs(t, rows)
 	o := tableOptions(db)
 	o.BatchSize = 4
 	a, b := startDB(t, o, nil), startDB(t, o, nil)
+	// Both are connected and idle; the rows appear, then both poll at once
+	// and keep competing (a full batch is followed by another poll at once).
+	a.idle(t)
+	b.idle(t)
+	db.insertJobs(t, rows)
+	a.clk.Advance(10 * time.Second)
+	b.clk.Advance(10 * time.Second)
 	var mu sync.Mutex
 	seen := map[string]int{}
 	perConn := map[*harness]int{}
