@@ -38,11 +38,14 @@ func newProducer(opts *PublisherOptions, cfg integration.PublisherConfig) (*prod
 	tr := &kafkago.Transport{SASL: mech, TLS: opts.TLS, DialTimeout: cfg.Timeout,
 		ClientID: "mfn-" + opts.id()}
 	w := &kafkago.Writer{
-		Addr:                   kafkago.TCP(opts.BootstrapServers.normalized()...),
-		Topic:                  opts.Topic,
-		Balancer:               &kafkago.Murmur2Balancer{},
-		MaxAttempts:            1,
-		BatchSize:              cfg.BatchSize,
+		Addr:        kafkago.TCP(opts.BootstrapServers.normalized()...),
+		Topic:       opts.Topic,
+		Balancer:    &kafkago.Murmur2Balancer{},
+		MaxAttempts: 1,
+		// One message per WriteMessages call (the batch engine sends and
+		// acknowledges messages one by one): a batch of one is written at
+		// once instead of waiting for BatchTimeout.
+		BatchSize:              1,
 		BatchBytes:             int64(max(opts.maxBody(), 1<<20)) * 2,
 		BatchTimeout:           time.Millisecond,
 		ReadTimeout:            cfg.Timeout,
@@ -58,7 +61,7 @@ func newProducer(opts *PublisherOptions, cfg integration.PublisherConfig) (*prod
 // probe asks a broker for the topic's metadata (the cheap reachability
 // check of §1.1).
 func (p *producer) probe(ctx context.Context) error {
-	actx, cancel := context.WithTimeout(ctx, p.timeout)
+	actx, cancel := publisherAttemptContext(ctx, p.timeout)
 	defer cancel()
 	client := &kafkago.Client{Addr: p.w.Addr, Timeout: p.timeout, Transport: p.w.Transport}
 	meta, err := client.Metadata(actx, &kafkago.MetadataRequest{Topics: []string{p.opts.Topic}})
@@ -113,7 +116,7 @@ func (p *producer) send(ctx context.Context, msg integration.Outgoing) error {
 	if err := p.checkSize(msg); err != nil {
 		return err
 	}
-	actx, cancel := context.WithTimeout(ctx, p.timeout)
+	actx, cancel := publisherAttemptContext(ctx, p.timeout)
 	defer cancel()
 	if err := p.w.WriteMessages(actx, record(msg)); err != nil {
 		var we kafkago.WriteErrors
@@ -123,46 +126,6 @@ func (p *producer) send(ctx context.Context, msg integration.Outgoing) error {
 		return p.classify(ctx, actx, err)
 	}
 	return nil
-}
-
-// sendBatch writes msgs in one call (one produce request per partition)
-// and returns one error per message (nil = acknowledged). Order within a
-// partition is preserved: the writer keeps one request in flight per
-// partition.
-func (p *producer) sendBatch(ctx context.Context, msgs []integration.Outgoing, errs []error) {
-	recs := make([]kafkago.Message, 0, len(msgs))
-	idx := make([]int, 0, len(msgs))
-	for i, m := range msgs {
-		if err := p.checkSize(m); err != nil {
-			errs[i] = err
-			continue
-		}
-		errs[i] = nil
-		recs = append(recs, record(m))
-		idx = append(idx, i)
-	}
-	if len(recs) == 0 {
-		return
-	}
-	actx, cancel := context.WithTimeout(ctx, p.timeout)
-	defer cancel()
-	err := p.w.WriteMessages(actx, recs...)
-	if err == nil {
-		return
-	}
-	var we kafkago.WriteErrors
-	if errors.As(err, &we) && len(we) == len(recs) {
-		for j, e := range we {
-			if e != nil {
-				errs[idx[j]] = p.classify(ctx, actx, e)
-			}
-		}
-		return
-	}
-	err = p.classify(ctx, actx, err)
-	for _, i := range idx {
-		errs[i] = err
-	}
 }
 
 // classify maps a kafka-go error to the contract's classes (§3.3).
@@ -195,4 +158,13 @@ func (p *producer) classify(ctx, actx context.Context, err error) error {
 func (p *producer) close() error {
 	p.closeOnce.Do(func() { p.closeErr = p.w.Close() })
 	return p.closeErr
+}
+
+// publisherAttemptContext bounds one attempt by timeout unless the caller
+// (the publisher's retry loop) already set a deadline.
+func publisherAttemptContext(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, timeout)
 }

@@ -92,7 +92,7 @@ func (s *sender) session(ctx context.Context) (*session, error) {
 }
 
 func (s *sender) dial(ctx context.Context) (*session, error) {
-	actx, cancel := context.WithTimeout(ctx, s.timeout)
+	actx, cancel := attemptContext(ctx, s.timeout)
 	defer cancel()
 	cfg := amqp.Config{Properties: amqp.NewConnectionProperties(), Heartbeat: 10 * time.Second,
 		Dial: amqp.DefaultDial(s.timeout)}
@@ -149,7 +149,7 @@ func (s *sender) send(ctx context.Context, msg integration.Outgoing) error {
 	if err != nil {
 		return err
 	}
-	actx, cancel := context.WithTimeout(ctx, s.timeout)
+	actx, cancel := attemptContext(ctx, s.timeout)
 	defer cancel()
 	dc, err := sess.ch.PublishWithDeferredConfirmWithContext(actx, s.opts.Exchange, s.opts.RoutingKey,
 		true, false, pub)
@@ -274,4 +274,13 @@ func (s *sender) close() error {
 	err := s.sess.close()
 	s.sess = nil
 	return err
+}
+
+// attemptContext bounds one attempt by timeout unless the caller (the
+// publisher's retry loop) already set a deadline.
+func attemptContext(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, timeout)
 }

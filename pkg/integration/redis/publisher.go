@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"fmt"
+	"log/slog"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -70,10 +71,7 @@ func (p *Publisher) Unregister() {
 // sink adapts the sender to batch.Sink.
 type sink struct {
 	*sender
-	log interface {
-		Debug(msg string, args ...any)
-		Warn(msg string, args ...any)
-	}
+	log *slog.Logger
 }
 
 // Open builds the client and PINGs the server.
@@ -82,7 +80,7 @@ func (s *sink) Open(ctx context.Context) error { return s.connect(ctx) }
 // Send runs one PUBLISH or XADD.
 func (s *sink) Send(ctx context.Context, msg integration.Outgoing) error {
 	err := s.send(ctx, msg)
-	if err == nil && s.opts.Mode == ModePubSub {
+	if err == nil && s.opts.Mode == ModePubSub && s.log.Enabled(ctx, slog.LevelDebug) {
 		s.log.Debug("Published", "operation", "publish", "event_id", msg.EventID,
 			"receivers", s.lastReceivers.Load())
 	}

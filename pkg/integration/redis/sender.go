@@ -38,7 +38,7 @@ func (s *sender) connect(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	actx, cancel := context.WithTimeout(ctx, s.timeout)
+	actx, cancel := attemptContext(ctx, s.timeout)
 	defer cancel()
 	if err := c.Ping(actx).Err(); err != nil {
 		return s.classify(ctx, actx, "PING", err)
@@ -80,7 +80,7 @@ func (s *sender) send(ctx context.Context, msg integration.Outgoing) error {
 	if err != nil {
 		return err
 	}
-	actx, cancel := context.WithTimeout(ctx, s.timeout)
+	actx, cancel := attemptContext(ctx, s.timeout)
 	defer cancel()
 	if s.opts.Mode == ModeStream {
 		err := c.XAdd(actx, s.xaddArgs(msg)).Err()
@@ -170,4 +170,13 @@ func (s *sender) close() error {
 	err := s.client.Close()
 	s.client = nil
 	return err
+}
+
+// attemptContext bounds one attempt by timeout unless the caller (the
+// publisher's retry loop) already set a deadline.
+func attemptContext(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, timeout)
 }

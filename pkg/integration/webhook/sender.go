@@ -72,7 +72,7 @@ func (s *sender) send(ctx context.Context, msg integration.Outgoing) error {
 	if gz != nil {
 		defer s.gzPool.Put(gz)
 	}
-	actx, cancel := context.WithTimeout(ctx, s.timeout)
+	actx, cancel := attemptContext(ctx, s.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, http.MethodPost, s.url, bytes.NewReader(payload))
 	if err != nil {
@@ -199,4 +199,13 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		}
 	}
 	return 0
+}
+
+// attemptContext bounds one attempt by timeout unless the caller (the
+// publisher's retry loop) already set a deadline.
+func attemptContext(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, timeout)
 }
