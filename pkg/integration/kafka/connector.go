@@ -115,8 +115,10 @@ func (c *Connector) Connect(ctx context.Context) error {
 func (c *Connector) probe(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
+	tr := c.transport()
+	defer tr.CloseIdleConnections()
 	client := &kafkago.Client{Addr: kafkago.TCP(c.opts.BootstrapServers.normalized()...),
-		Timeout: c.cfg.Timeout, Transport: c.transport()}
+		Timeout: c.cfg.Timeout, Transport: tr}
 	meta, err := client.Metadata(ctx, &kafkago.MetadataRequest{Topics: []string{c.opts.Topic}})
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
