@@ -26,9 +26,8 @@ func FromHistory(history []float64, t, n int, c Config) (Vector, error) {
 	nn := n * n
 	hm := make([]float64, len(history))
 	energy := make([]float64, t)
-	sq := make([]float64, nn)
 	for s := range t {
-		e, err := snapshotEnergy(history[s*nn:(s+1)*nn], hm[s*nn:(s+1)*nn], sq, s)
+		e, err := snapshotEnergy(history[s*nn:(s+1)*nn], hm[s*nn:(s+1)*nn], s)
 		if err != nil {
 			return Vector{}, err
 		}

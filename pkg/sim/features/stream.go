@@ -18,7 +18,7 @@ import (
 //   - T_stable: the std of each step's change is scanned as it arrives;
 //   - E_trend: one energy scalar per snapshot is kept (8 bytes a step).
 //
-// Memory: four N x N buffers, the static-feature workspace and the Summer's
+// Memory: five N x N buffers, the static-feature workspace and the Summer's
 // 64 KiB block, plus 8 bytes per snapshot. A Stream is not safe for
 // concurrent use.
 type Stream struct {
@@ -26,9 +26,10 @@ type Stream struct {
 	cfg     Config
 	t       int
 	last    []float64 // last snapshot, volts
+	next    []float64 // the snapshot being added (swapped with last)
 	prevMV  []float64 // previous snapshot, mV
 	curMV   []float64 // current snapshot, mV
-	delta   []float64 // |curMV - prevMV|, then squares for the energy
+	delta   []float64 // |curMV - prevMV|
 	dvSum   reduce.Summer
 	dvMax   float64
 	run     int // current run of stable steps
@@ -50,6 +51,7 @@ func NewStream(n int, c Config) (*Stream, error) {
 		n:      n,
 		cfg:    c,
 		last:   make([]float64, nn),
+		next:   make([]float64, nn),
 		prevMV: make([]float64, nn),
 		curMV:  make([]float64, nn),
 		delta:  make([]float64, nn),
@@ -67,22 +69,29 @@ func (s *Stream) Add(field []float64) error {
 	if len(field) != len(s.last) {
 		return fmt.Errorf("features: snapshot has %d values, want %d x %d", len(field), s.n, s.n)
 	}
-	cur, prev, d := s.curMV, s.prevMV[:len(s.curMV)], s.delta[:len(s.curMV)]
-	energy, err := snapshotEnergy(field, cur, d, s.t)
-	if err != nil {
-		return err
-	}
-	copy(s.last, field)
-	if s.t > 0 {
-		// Values are finite here, so a plain comparison is max.
-		m := s.dvMax
-		for k, y := range cur {
-			v := math.Abs(y - prev[k])
-			d[k] = v
-			if v > m {
-				m = v
-			}
+	// One fused pass writes only scratch buffers (the copy, the mV values
+	// and the changes); the state changes once the energy sum has shown
+	// that every value is finite.
+	nn := len(field)
+	next, cur := s.next[:nn], s.curMV[:nn]
+	prev, d := s.prevMV[:nn], s.delta[:nn]
+	m := s.dvMax
+	for k, x := range field {
+		next[k] = x
+		y := x * mvScale
+		cur[k] = y
+		v := math.Abs(y - prev[k])
+		d[k] = v
+		if v > m {
+			m = v
 		}
+	}
+	energy := reduce.SumSquares(cur)
+	if energy-energy != 0 {
+		return badSnapshot(field, s.t)
+	}
+	s.last, s.next = next, s.last
+	if s.t > 0 {
 		s.dvMax = m
 		s.scanStability(reduce.StdOfSum(d, s.dvSum.AddSum(d)))
 	}
@@ -93,25 +102,28 @@ func (s *Stream) Add(field []float64) error {
 }
 
 // snapshotEnergy writes the snapshot in mV into mv and returns its energy
-// E = S(mv^2), using sq as scratch. It fails when a value is NaN or
+// E = S(mv^2). It fails when a value is NaN or
 // infinite, or so large that the energy overflows: the energy sum doubles
 // as that check, so valid input costs no extra pass.
-func snapshotEnergy(field, mv, sq []float64, t int) (float64, error) {
+func snapshotEnergy(field, mv []float64, t int) (float64, error) {
 	for k, x := range field {
-		y := x * mvScale
-		mv[k] = y
-		sq[k] = y * y
+		mv[k] = x * mvScale
 	}
-	e := reduce.Sum(sq)
+	e := reduce.SumSquares(mv)
 	if e-e == 0 {
 		return e, nil
 	}
+	return 0, badSnapshot(field, t)
+}
+
+// badSnapshot returns the error for a snapshot whose energy is not finite.
+func badSnapshot(field []float64, t int) error {
 	for k, x := range field {
 		if y := x * mvScale; y*y-y*y != 0 {
-			return 0, fmt.Errorf("features: snapshot %d has a NaN, infinite or out-of-range value at cell %d: %v", t, k, x)
+			return fmt.Errorf("features: snapshot %d has a NaN, infinite or out-of-range value at cell %d: %v", t, k, x)
 		}
 	}
-	return 0, fmt.Errorf("features: snapshot %d: the field energy overflows", t)
+	return fmt.Errorf("features: snapshot %d: the field energy overflows", t)
 }
 
 // scanStability advances the T_stable scan with the std of the change of

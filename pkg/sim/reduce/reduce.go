@@ -49,22 +49,105 @@ func StdOfSum(x []float64, sum float64) float64 {
 }
 
 // SumSqDev returns Sum of the squared deviations (x_k - mu) * (x_k - mu)
-// without allocating: the squares of one block at a time are written into a
-// stack buffer and summed pairwise, exactly as numpy sums the temporary
-// array of squares.
+// as numpy sums the temporary array of squares, without materialising it:
+// each square is computed (and rounded) exactly as it would be stored, then
+// added in Pairwise's order.
 func SumSqDev(x []float64, mu float64) float64 {
-	var buf [BlockSize]float64
+	return sumWith(x, mu, leafSqDev)
+}
+
+// SumSquares returns Sum of x_k * x_k (numpy's sum(x**2)) without
+// materialising the squares.
+func SumSquares(x []float64) float64 {
+	return sumWith(x, 0, leafSq)
+}
+
+// sumWith is Sum over values transformed by a leaf function: the block and
+// pairwise tree of Sum, with leaf summing up to leafSize transformed values
+// in Pairwise's leaf order.
+func sumWith(x []float64, mu float64, leaf func([]float64, float64) float64) float64 {
 	acc := 0.0
-	for len(x) > 0 {
-		n := min(len(x), BlockSize)
-		for k, v := range x[:n] {
-			d := v - mu
-			buf[k] = d * d
-		}
-		acc += Pairwise(buf[:n])
-		x = x[n:]
+	for len(x) > BlockSize {
+		acc += pairwiseWith(x[:BlockSize], mu, leaf)
+		x = x[BlockSize:]
 	}
-	return acc
+	return acc + pairwiseWith(x, mu, leaf)
+}
+
+func pairwiseWith(x []float64, mu float64, leaf func([]float64, float64) float64) float64 {
+	if len(x) <= leafSize {
+		return leaf(x, mu)
+	}
+	h := len(x) / 2
+	h -= h % 8
+	return pairwiseWith(x[:h], mu, leaf) + pairwiseWith(x[h:], mu, leaf)
+}
+
+// leafSqDev is Pairwise's leaf over (x_k - mu)^2. The explicit float64
+// conversions keep the compiler from fusing square and sum into one FMA.
+func leafSqDev(x []float64, mu float64) float64 {
+	sq := func(v float64) float64 { d := v - mu; return float64(d * d) }
+	n := len(x)
+	if n < 8 {
+		r := 0.0
+		for _, v := range x {
+			r += sq(v)
+		}
+		return r
+	}
+	p0, p1, p2, p3 := sq(x[0]), sq(x[1]), sq(x[2]), sq(x[3])
+	p4, p5, p6, p7 := sq(x[4]), sq(x[5]), sq(x[6]), sq(x[7])
+	end := n - n%8
+	i := 8
+	for ; i < end; i += 8 {
+		g := x[i : i+8 : i+8]
+		p0 += sq(g[0])
+		p1 += sq(g[1])
+		p2 += sq(g[2])
+		p3 += sq(g[3])
+		p4 += sq(g[4])
+		p5 += sq(g[5])
+		p6 += sq(g[6])
+		p7 += sq(g[7])
+	}
+	r := ((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7))
+	for ; i < n; i++ {
+		r += sq(x[i])
+	}
+	return r
+}
+
+// leafSq is Pairwise's leaf over x_k^2.
+func leafSq(x []float64, _ float64) float64 {
+	sq := func(v float64) float64 { return float64(v * v) }
+	n := len(x)
+	if n < 8 {
+		r := 0.0
+		for _, v := range x {
+			r += sq(v)
+		}
+		return r
+	}
+	p0, p1, p2, p3 := sq(x[0]), sq(x[1]), sq(x[2]), sq(x[3])
+	p4, p5, p6, p7 := sq(x[4]), sq(x[5]), sq(x[6]), sq(x[7])
+	end := n - n%8
+	i := 8
+	for ; i < end; i += 8 {
+		g := x[i : i+8 : i+8]
+		p0 += sq(g[0])
+		p1 += sq(g[1])
+		p2 += sq(g[2])
+		p3 += sq(g[3])
+		p4 += sq(g[4])
+		p5 += sq(g[5])
+		p6 += sq(g[6])
+		p7 += sq(g[7])
+	}
+	r := ((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7))
+	for ; i < n; i++ {
+		r += sq(x[i])
+	}
+	return r
 }
 
 // Pairwise returns numpy's pairwise sum of x (one block; no BlockSize

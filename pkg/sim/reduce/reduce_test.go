@@ -101,8 +101,8 @@ func TestMeanStd(t *testing.T) {
 	}
 }
 
-// naiveSqDev is the same formula without the block buffer: it must agree
-// with SumSqDev for every length (the buffering is an allocation detail).
+// SumSqDev and SumSquares compute the squares on the fly; they must agree
+// bit for bit with Sum over the materialised squares, for every length.
 func TestSumSqDevMatchesMaterialised(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, n := range []int{0, 1, 7, 8, 129, BlockSize - 1, BlockSize, BlockSize + 1, 3*BlockSize + 77} {
@@ -117,6 +117,12 @@ func TestSumSqDevMatchesMaterialised(t *testing.T) {
 		}
 		if got, want := SumSqDev(x, mu), Sum(sq); got != want {
 			t.Fatalf("n=%d: SumSqDev = %v, Sum(squares) = %v", n, got, want)
+		}
+		for i, v := range x {
+			sq[i] = v * v
+		}
+		if got, want := SumSquares(x), Sum(sq); got != want {
+			t.Fatalf("n=%d: SumSquares = %v, Sum(squares) = %v", n, got, want)
 		}
 	}
 }
@@ -216,5 +222,14 @@ func BenchmarkSum(b *testing.B) {
 	b.SetBytes(int64(len(x) * 8))
 	for b.Loop() {
 		_ = Sum(x)
+	}
+}
+
+func BenchmarkSumSqDev(b *testing.B) {
+	x := ones(256*256, 0.5)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(x) * 8))
+	for b.Loop() {
+		_ = SumSqDev(x, 0.25)
 	}
 }
