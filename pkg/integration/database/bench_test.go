@@ -22,4 +22,3 @@ func BenchmarkEncodeRow(b *testing.B) {
 		}
 	}
 }
-
