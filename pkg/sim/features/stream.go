@@ -78,7 +78,7 @@ func (s *Stream) Add(field []float64) error {
 	m := s.dvMax
 	for k, x := range field {
 		next[k] = x
-		y := x * mvScale
+		y := float64(x * mvScale) // rounded: no fused multiply-subtract below
 		cur[k] = y
 		v := math.Abs(y - prev[k])
 		d[k] = v
@@ -119,7 +119,7 @@ func snapshotEnergy(field, mv []float64, t int) (float64, error) {
 // badSnapshot returns the error for a snapshot whose energy is not finite.
 func badSnapshot(field []float64, t int) error {
 	for k, x := range field {
-		if y := x * mvScale; y*y-y*y != 0 {
+		if y := float64(x * mvScale); float64(y*y)-float64(y*y) != 0 {
 			return fmt.Errorf("features: snapshot %d has a NaN, infinite or out-of-range value at cell %d: %v", t, k, x)
 		}
 	}
