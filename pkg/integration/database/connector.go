@@ -31,9 +31,13 @@ type Connector struct {
 	log   *slog.Logger
 	base  *component.ConnectorBase
 
-	mu   sync.Mutex
-	pool *pgxpool.Pool
-	stop chan struct{}
+	mu     sync.Mutex
+	pool   *pgxpool.Pool
+	stop   chan struct{}
+	params int // placeholders of the claim statement ($1…$3)
+
+	flightMu sync.Mutex
+	inflight map[string]bool // keys handed out and not yet settled
 }
 
 var _ integration.Connector = (*Connector)(nil)
@@ -90,25 +94,39 @@ func (c *Connector) Connect(ctx context.Context) error {
 		pool.Close()
 		return err
 	}
+	if c.params < 0 || c.params > 3 {
+		pool.Close()
+		err := integration.Permanent(fmt.Errorf("query uses %d parameters; at most 3 ($1 lease expiry, $2 now, $3 row limit)", c.params))
+		c.base.ConnectError(err)
+		return err
+	}
 	c.pool, c.stop = pool, make(chan struct{})
 	return nil
 }
 
-// check pings the server and probes the table's columns.
+// check pings the server, probes the table's columns (table mode) and
+// prepares the claim statement to learn how many parameters it takes.
 func (c *Connector) check(ctx context.Context, pool *pgxpool.Pool) error {
 	qctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	err := pool.Ping(qctx)
-	if err == nil && c.opts.Table != "" {
+	conn, err := pool.Acquire(qctx)
+	if err != nil {
+		return c.classify(ctx, qctx, err)
+	}
+	defer conn.Release()
+	if c.opts.Table != "" {
 		probe := fmt.Sprintf("SELECT %s, %s FROM %s LIMIT 0", quote(c.opts.KeyColumn),
 			quote(c.opts.leaseColumn()), splitIdent(c.opts.Table).Sanitize())
-		var rows interface{ Close() }
-		rows, err = pool.Query(qctx, probe)
-		if err == nil {
-			rows.Close()
+		if _, err := conn.Exec(qctx, probe); err != nil {
+			return c.classify(ctx, qctx, err)
 		}
 	}
-	return c.classify(ctx, qctx, err)
+	sd, err := conn.Conn().PgConn().Prepare(qctx, "", c.st.claim, nil)
+	if err != nil {
+		return c.classify(ctx, qctx, err)
+	}
+	c.params = len(sd.ParamOIDs)
+	return nil
 }
 
 // classify turns driver errors into the retry classes: deadline expiry is

@@ -354,6 +354,7 @@ func TestOptionsValidate(t *testing.T) {
 		{func(o *Options) { o.PollInterval = -time.Second }, "poll_interval"},
 		{func(o *Options) { o.BatchSize = MaxBatchSize + 1 }, "batch_size"},
 		{func(o *Options) { o.Lease = -1 }, "lease"},
+		{func(o *Options) { o.Emit = "all" }, "emit"},
 		{func(o *Options) { o.Config.Timeout = -1 }, "timeout"},
 	}
 	for _, tc := range cases {
@@ -383,5 +384,67 @@ func TestStatementDeadline(t *testing.T) {
 	if s.LastError != "Connection timeout after 0.1s" || s.Connector.MessagesFailed != 1 ||
 		s.Connector.ConnectionErrors != 1 || s.Connector.RetryCount != 1 {
 		t.Fatalf("last error %q metrics %+v", s.LastError, s.Connector)
+	}
+}
+
+// TestPlainSelectQuery: a query without parameters (SEED style) is polled
+// as is; rows in flight are not handed out twice, acked rows drop out
+// through ack_query, a nacked row comes back on the next poll.
+func TestPlainSelectQuery(t *testing.T) {
+	db := newTestDB(t)
+	db.insertJobs(t, 2)
+	o := Options{ConnectionString: testDSN(), KeyColumn: "id",
+		Query:    `SELECT id, grid_size FROM ` + db.table + ` WHERE status = 'pending' ORDER BY id`,
+		AckQuery: `UPDATE ` + db.table + ` SET status = 'done' WHERE id = $1`, PollInterval: 10 * time.Second}
+	h := startDB(t, o, nil)
+	a, b := h.next(t), h.next(t)
+	h.tick(t, 10*time.Second) // both still pending and in flight: not emitted again
+	h.idle(t)
+	_ = a.Ack(t.Context())
+	_ = b.Nack(t.Context(), errors.New("retry later"))
+	h.clk.Advance(10 * time.Second)
+	if m := h.next(t); m.Position != b.Position {
+		t.Fatalf("after nack got %s, want %s", m.Position, b.Position)
+	}
+	h.idle(t)
+	if n := h.c.Snapshot().Connector.MessagesReceived; n != 3 {
+		t.Fatalf("messages_received %d, want 3", n)
+	}
+}
+
+// TestBatchEmit: emit=batch hands out one array per poll (none when
+// empty); its Ack runs ack_query for every row.
+func TestBatchEmit(t *testing.T) {
+	db := newTestDB(t)
+	db.insertJobs(t, 2)
+	o := tableOptions(db)
+	o.Emit = EmitBatch
+	o.Columns = []string{"grid_size"}
+	h := startDB(t, o, nil)
+	m := h.next(t)
+	if string(m.Payload) != `[{"grid_size":10,"id":1},{"grid_size":11,"id":2}]` || m.Metadata["rows"] != "2" ||
+		!strings.HasPrefix(m.Position, db.table+"/batch-") {
+		t.Fatalf("batch %s %s %v", m.Position, m.Payload, m.Metadata)
+	}
+	h.idle(t) // an empty poll emits nothing
+	if err := m.Ack(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := db.count(t, "status = 'done'"); n != 2 {
+		t.Fatalf("%d rows done after the batch ack", n)
+	}
+}
+
+func TestQueryWithTooManyParameters(t *testing.T) {
+	db := newTestDB(t)
+	o := Options{ConnectionString: testDSN(), KeyColumn: "id",
+		Query:    `SELECT id FROM ` + db.table + ` WHERE $1::timestamptz > $2::timestamptz AND $3::int > 0 AND $4::int > 0`,
+		AckQuery: `DELETE FROM ` + db.table + ` WHERE id = $1`}
+	c, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Connect(t.Context()); err == nil || !strings.Contains(err.Error(), "query uses 4 parameters") {
+		t.Fatalf("Connect = %v", err)
 	}
 }

@@ -21,6 +21,9 @@
 // with $1 = now + lease, $2 = now (the connector's clock) and $3 = the
 // batch size. After a message is acknowledged the connector runs ack_query
 // with $1 = the row's key; ack_query must make the row stop matching
-// <where> (or delete it). The full contract, including the custom-query
-// mode, is in docs/INTEGRATION.md, section "Connectors".
+// <where> (or delete it). With emit=batch one message holds every row of a
+// poll as a JSON array and its Ack runs ack_query for each row. The full
+// contract, including the custom-query mode (a claiming statement, or a
+// plain SELECT for a single worker), is in docs/INTEGRATION.md, section
+// "Connectors".
 package database

@@ -24,6 +24,15 @@ const (
 	MaxBatchSize        = 10000
 )
 
+// Emission modes.
+const (
+	// EmitRow hands out one message per row (default).
+	EmitRow = "row"
+	// EmitBatch hands out one message per poll: a JSON array of the rows,
+	// nothing when there are none (SEED parity).
+	EmitBatch = "batch"
+)
+
 // Options configure a PostgreSQL polling connector. Zero values mean the
 // documented defaults. Either Table (with KeyColumn) or Query must be set.
 type Options struct {
@@ -50,9 +59,12 @@ type Options struct {
 	// Columns restricts the emitted columns (default: all).
 	Columns []string
 
-	// Query replaces the generated claim statement (advanced): it must
-	// atomically claim and return rows, with $1 = lease expiry, $2 = now
-	// (both timestamptz) and $3 = maximum row count. See docs/INTEGRATION.md.
+	// Query replaces the generated claim statement. It may use up to three
+	// parameters: $1 = lease expiry, $2 = now (both timestamptz) and $3 =
+	// maximum row count. A claiming statement (UPDATE … FOR UPDATE SKIP
+	// LOCKED … RETURNING) is safe with many workers; a plain SELECT without
+	// parameters is polled as is and is safe with one worker only (rows
+	// still in flight are not handed out twice). See docs/INTEGRATION.md.
 	Query string
 
 	// AckQuery runs after a row's result was accepted downstream, with $1 =
@@ -67,6 +79,11 @@ type Options struct {
 	// too large), with $1 = key and $2 = the error text. Empty: the row
 	// keeps its lease and is tried again when it expires.
 	FailQuery string
+
+	// Emit is row (default: one message per row, each acknowledged on its
+	// own) or batch (one message per poll holding an array of rows; its Ack
+	// runs ack_query for every row).
+	Emit string
 
 	// PollInterval is the period of polls while the table has no backlog
 	// (default 60 s, must be > 0). A poll that returns a full batch is
@@ -121,6 +138,13 @@ func (o *Options) lease() time.Duration {
 	return o.Lease
 }
 
+func (o *Options) emit() string {
+	if o.Emit == "" {
+		return EmitRow
+	}
+	return o.Emit
+}
+
 func (o *Options) id() string {
 	if o.ID == "" {
 		return DefaultID
@@ -171,6 +195,9 @@ func (o *Options) Validate() error {
 	}
 	if strings.TrimSpace(o.AckQuery) == "" {
 		bad("ack_query is required (rows would be claimed again after every lease)")
+	}
+	if o.Emit != "" && o.Emit != EmitRow && o.Emit != EmitBatch {
+		bad("emit = %q: must be row or batch", o.Emit)
 	}
 	if o.PollInterval < 0 {
 		bad("poll_interval must be > 0, got %s", o.PollInterval)

@@ -1,8 +1,12 @@
 package database
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -20,8 +24,9 @@ type claimed struct {
 
 func quote(name string) string { return pgx.Identifier{name}.Sanitize() }
 
-// poll claims one batch and hands its rows to out. It reports whether the
-// batch was full (more rows are probably waiting).
+// poll claims rows and hands them to out (one message per row, or one per
+// poll in batch mode). It reports whether more rows are probably waiting
+// (the claim returned a full batch and some of it was new).
 func (c *Connector) poll(ctx context.Context, pool *pgxpool.Pool, out chan<- *integration.Message) bool {
 	var rows []claimed
 	err := c.base.Do(ctx, "poll", func(actx context.Context) error {
@@ -35,27 +40,117 @@ func (c *Connector) poll(ctx context.Context, pool *pgxpool.Pool, out chan<- *in
 		}
 		return false
 	}
-	for i, r := range rows {
-		if r.err != nil {
+	fresh := make([]claimed, 0, len(rows))
+	for _, r := range rows {
+		switch {
+		case !c.track(r.keyText):
+			// Already handed out and not settled (a plain query returns it
+			// again, or its lease ran out while in flight): skip it.
+		case r.err != nil:
+			c.untrack(r.keyText)
 			c.reject(ctx, pool, r)
-			continue
+		default:
+			fresh = append(fresh, r)
 		}
+	}
+	if c.opts.emit() == EmitBatch {
+		c.emitBatch(ctx, pool, out, fresh)
+	} else {
+		c.emitRows(ctx, pool, out, fresh)
+	}
+	return len(rows) >= c.opts.batchSize() && len(fresh) > 0
+}
+
+// emitRows hands out one message per row.
+func (c *Connector) emitRows(ctx context.Context, pool *pgxpool.Pool, out chan<- *integration.Message, rows []claimed) {
+	for i, r := range rows {
 		pos := c.st.source + "/" + r.keyText
 		msg := integration.NewMessage(c.ID(), pos, r.payload, c.clock.Now().UTC(), c.settler(pool, r))
 		msg.Metadata = map[string]string{"source": c.st.source, "key": r.keyText}
-		c.base.Received(len(r.payload), "position", pos) // before the hand-over: see kafka.Connector
-		select {
-		case out <- msg:
-		case <-ctx.Done():
-			// Not handed out: give the rest back at once (best effort; the
-			// lease expires otherwise).
-			for _, left := range rows[i:] {
-				c.release(context.WithoutCancel(ctx), pool, left)
-			}
-			return false
+		if !c.handOver(ctx, pool, out, msg, rows[i:]) {
+			return
 		}
 	}
-	return len(rows) >= c.opts.batchSize()
+}
+
+// emitBatch hands out one message holding every row as a JSON array
+// (nothing when there are none). Its settlement runs ack_query (or the
+// release statement) for each row.
+func (c *Connector) emitBatch(ctx context.Context, pool *pgxpool.Pool, out chan<- *integration.Message, rows []claimed) {
+	if len(rows) == 0 {
+		return
+	}
+	var body bytes.Buffer
+	sum := sha256.New()
+	body.WriteByte('[')
+	for i, r := range rows {
+		if i > 0 {
+			body.WriteByte(',')
+		}
+		body.Write(r.payload)
+		sum.Write([]byte(r.keyText))
+		sum.Write([]byte{0})
+	}
+	body.WriteByte(']')
+	if body.Len() > c.cfg.MaxMessageBytes {
+		err := integration.Invalid(fmt.Errorf("batch of %d rows is %d bytes, over max_message_bytes (%d); lower batch_size",
+			len(rows), body.Len(), c.cfg.MaxMessageBytes))
+		for _, r := range rows {
+			c.untrack(r.keyText)
+			r.err = err
+			c.reject(ctx, pool, r)
+		}
+		return
+	}
+	pos := fmt.Sprintf("%s/batch-%x", c.st.source, sum.Sum(nil)[:8])
+	settle := func(ctx context.Context, reason error) error {
+		var errs []error
+		for _, r := range rows {
+			errs = append(errs, c.settler(pool, r)(ctx, reason))
+		}
+		return errors.Join(errs...)
+	}
+	msg := integration.NewMessage(c.ID(), pos, body.Bytes(), c.clock.Now().UTC(), settle)
+	msg.Metadata = map[string]string{"source": c.st.source, "rows": strconv.Itoa(len(rows))}
+	c.handOver(ctx, pool, out, msg, rows)
+}
+
+// handOver counts and sends msg; when ctx ends first, the rows not handed
+// out are given back (best effort; their lease expires otherwise).
+func (c *Connector) handOver(ctx context.Context, pool *pgxpool.Pool, out chan<- *integration.Message,
+	msg *integration.Message, pending []claimed) bool {
+	// Counted before the hand-over: see kafka.Connector.
+	c.base.Received(len(msg.Payload), "position", msg.Position)
+	select {
+	case out <- msg:
+		return true
+	case <-ctx.Done():
+		for _, r := range pending {
+			c.untrack(r.keyText)
+			c.release(context.WithoutCancel(ctx), pool, r)
+		}
+		return false
+	}
+}
+
+// track marks a key in flight; false when it already was.
+func (c *Connector) track(key string) bool {
+	c.flightMu.Lock()
+	defer c.flightMu.Unlock()
+	if c.inflight[key] {
+		return false
+	}
+	if c.inflight == nil {
+		c.inflight = map[string]bool{}
+	}
+	c.inflight[key] = true
+	return true
+}
+
+func (c *Connector) untrack(key string) {
+	c.flightMu.Lock()
+	defer c.flightMu.Unlock()
+	delete(c.inflight, key)
 }
 
 // claim runs the claim statement and encodes the rows.
@@ -63,7 +158,8 @@ func (c *Connector) claim(ctx context.Context, pool *pgxpool.Pool) ([]claimed, e
 	qctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	now := c.clock.Now()
-	rs, err := pool.Query(qctx, c.st.claim, now.Add(c.opts.lease()), now, c.opts.batchSize())
+	args := []any{now.Add(c.opts.lease()), now, c.opts.batchSize()}[:c.params]
+	rs, err := pool.Query(qctx, c.st.claim, args...)
 	if err != nil {
 		return nil, c.classify(ctx, qctx, err)
 	}
@@ -104,6 +200,7 @@ func (c *Connector) claim(ctx context.Context, pool *pgxpool.Pool) ([]claimed, e
 // settler returns the Ack/Nack function of one row.
 func (c *Connector) settler(pool *pgxpool.Pool, r claimed) func(context.Context, error) error {
 	return func(ctx context.Context, reason error) error {
+		defer c.untrack(r.keyText)
 		if reason != nil {
 			c.release(ctx, pool, r)
 			return nil
