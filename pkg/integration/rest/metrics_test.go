@@ -2,6 +2,7 @@ package rest
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"sync/atomic"
 	"testing"
@@ -107,5 +108,30 @@ func TestDisabled(t *testing.T) {
 	}
 	if err := c.Connect(t.Context()); err != nil {
 		t.Fatalf("Connect of a disabled connector: %v", err)
+	}
+}
+
+// TestPostWithBody: method POST sends the configured JSON body on every poll.
+func TestPostWithBody(t *testing.T) {
+	var bad atomic.Value
+	h := newHarness(t, func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if r.Method != http.MethodPost || string(body) != `{"status":"pending"}` ||
+			r.Header.Get("Content-Type") != "application/json" {
+			bad.Store(r.Method + " " + string(body) + " " + r.Header.Get("Content-Type"))
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`[]`))
+	}, func(o *Options) { o.Method = "post"; o.Body = []byte(`{"status":"pending"}`) })
+	h.tick(t)
+	h.idle(t)
+	if v := bad.Load(); v != nil {
+		t.Fatalf("request %v", v)
+	}
+	if got := h.calls.Load(); got != 2 {
+		t.Fatalf("%d requests", got)
+	}
+	if s := h.c.Snapshot().Connector; s.MessagesReceived != 0 || s.MessagesFailed != 0 || s.BytesReceived != 2 {
+		t.Fatalf("an empty array: %+v", s)
 	}
 }
