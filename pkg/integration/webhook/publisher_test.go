@@ -15,6 +15,7 @@ import (
 	"github.com/mfn-io/mfn-operator/pkg/integration"
 	"github.com/mfn-io/mfn-operator/pkg/integration/clock"
 	"github.com/mfn-io/mfn-operator/pkg/integration/internal/pubtest"
+	"github.com/mfn-io/mfn-operator/pkg/status"
 )
 
 const testSecret = "test-secret-key"
@@ -146,8 +147,10 @@ func TestPublishSignedBatch(t *testing.T) {
 	cfg := fastConfig()
 	cfg.BatchSize, cfg.BatchTimeout = 3, time.Hour
 	p, _ := newPublisher(t, Options{URL: rc.srv.URL + "/webhooks/mfn?x=1", SecretKey: testSecret, Config: cfg})
-	if p.Snapshot().Status != "disconnected" {
-		t.Fatalf("initial status %q", p.Snapshot().Status)
+	// Row 92: a fresh publisher reports zero counters and no times.
+	if s := p.Snapshot(); s.Status != "disconnected" || *s.Publisher != (status.PublisherMetrics{}) ||
+		s.LastError != "" || s.LastErrorTime != nil || s.Breaker.State != "closed" {
+		t.Fatalf("fresh snapshot %+v %+v", s, *s.Publisher)
 	}
 	var wg sync.WaitGroup
 	var total int64
@@ -299,10 +302,10 @@ func TestRetryClassification(t *testing.T) {
 			if redirected.Load() != 0 {
 				t.Fatal("redirect followed")
 			}
-			sent, failed, _, _, perrs, retries := metrics(p)
+			sent, failed, _, batches, perrs, retries := metrics(p)
 			if c.wantErr {
-				if sent != 0 || failed != 1 || perrs != 1 || retries != 1 {
-					t.Fatalf("sent %d failed %d errors %d retries %d", sent, failed, perrs, retries)
+				if sent != 0 || failed != 1 || perrs != 1 || retries != 1 || batches != 0 {
+					t.Fatalf("sent %d failed %d errors %d retries %d batches %d", sent, failed, perrs, retries, batches)
 				}
 				if !integration.IsPermanent(err) || !strings.Contains(err.Error(), fmt.Sprint(c.statuses[0])) {
 					t.Fatalf("error %v", err)
@@ -625,4 +628,45 @@ func TestOptionsValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = p.Disconnect(t.Context())
+}
+
+// Row 60: Publish returns before delivery; Flush reports the failure after
+// the retries.
+func TestPublishReturnsBeforeDelivery(t *testing.T) {
+	release := make(chan struct{})
+	var calls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+		w.WriteHeader(http.StatusBadGateway)
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	cfg := fastConfig()
+	cfg.MaxRetries, cfg.Timeout = 1, 100*time.Millisecond
+	p, _ := newPublisher(t, Options{URL: srv.URL, Config: cfg})
+	delivered := make(chan error, 1)
+	m := msg(1)
+	m.Done = func(err error) { delivered <- err }
+	if err := p.Publish(t.Context(), m); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-delivered:
+		t.Fatalf("Done(%v) before the server answered", err)
+	default:
+	}
+	err := p.Flush(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "Connection timeout after 0.1s") {
+		t.Fatalf("Flush = %v", err)
+	}
+	if n := calls.Load(); n < 2 {
+		t.Fatalf("%d attempts, want 2", n)
+	}
+	if p.Buffered() != 1 {
+		t.Fatalf("at_least_once kept %d messages, want 1", p.Buffered())
+	}
 }

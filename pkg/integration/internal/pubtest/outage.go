@@ -104,6 +104,9 @@ func RunOutage(t *testing.T, o Outage) (duplicates int) {
 	waitFor(t, 10*time.Second, "breaker to open during the outage", func() bool {
 		return slices.Contains(o.Logs.BreakerTransitions(), "closed->open")
 	})
+	if s := p.Snapshot(); s.Status != string(integration.StatusCircuitOpen) {
+		t.Errorf("status %q during the outage, want circuit_open", s.Status)
+	}
 	if rest := o.Duration - time.Since(cutAt); rest > 0 {
 		time.Sleep(rest)
 	}
