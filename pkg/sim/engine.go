@@ -42,6 +42,7 @@ type Engine struct {
 	cfg   EngineConfig
 	n     int
 	sigma float64 // jitter standard deviation sqrt(jitter_var)
+	bc    boundary
 
 	gen rng.Generator
 	k   kernelConsts
@@ -58,6 +59,15 @@ type Engine struct {
 
 	m Metrics
 }
+
+// boundary is the boundary condition as a small integer for the row loops.
+type boundary uint8
+
+const (
+	bcPeriodic boundary = iota
+	bcNeumann
+	bcDirichlet
+)
 
 // rowBuffers hold the Laplacians of one row of V, a and b, and the row's
 // jitter variates.
@@ -101,6 +111,12 @@ func NewEngine(cfg EngineConfig, opts ...Option) (*Engine, error) {
 		lap:   newRowBuffers(n),
 	}
 	e.k = newKernelConsts(cfg, e.sigma)
+	switch cfg.BoundaryCondition {
+	case BoundaryNeumann:
+		e.bc = bcNeumann
+	case BoundaryDirichlet:
+		e.bc = bcDirichlet
+	}
 	if o.workers > 1 {
 		e.workers = newWorkerPool(e, o.workers)
 	}

@@ -48,9 +48,15 @@ func benchSimulate(b *testing.B, cfg EngineConfig, steps int, opts ...Option) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
+	cpu0, ok := processCPUTime()
 	for b.Loop() {
 		if _, err := e.Simulate(steps, true, nil); err != nil {
 			b.Fatal(err)
 		}
+	}
+	if cpu1, ok1 := processCPUTime(); ok && ok1 {
+		// CPU time of all goroutines: equals the wall time of a
+		// sequential run on an otherwise idle core.
+		b.ReportMetric(float64(cpu1-cpu0)/1e6/float64(b.N), "cpu-ms/op")
 	}
 }

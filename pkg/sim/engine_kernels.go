@@ -58,9 +58,7 @@ func lapRow(dst, up, cur, down []float64, left0, rightN float64, rl bool) {
 	dst[n-1] = (((up[n-1] + down[n-1]) + first) + last) - float64(4*cur[n-1])
 }
 
-// turingRow computes one row of the diffusion and Turing update, up to
-// the Turing increment (the jitter and the clamp follow in
-// jitterClampRow/clampRow):
+// turingRow computes one row of the diffusion and Turing update:
 //
 //	V' = V + fl(alpha*LV)
 //	da = fl(D_a*La) + fl(r_a*(fl(a*(1-a)) - b));  a' = a + da
@@ -68,12 +66,13 @@ func lapRow(dst, up, cur, down []float64, left0, rightN float64, rl bool) {
 //	V' = V' + 0.005 where a' > theta (unclipped a')
 //	a, b = clip(a', 0, 1), clip(b', 0, 1)
 //
-// It returns the number of cells with a' > theta and whether a NaN
-// remains in a or b.
-func turingRow(nv, v, lv, na, a, la, nb, b, lb []float64, k *kernelConsts) (turing int, nan bool) {
+// and, if clamp (no jitter to add first), also clamps V' like clampRow.
+// It returns the number of cells with a' > theta, the number of clamped
+// cells and whether a NaN remains in a, b or the clamped V.
+func turingRow(nv, v, lv, na, a, la, nb, b, lb []float64, k *kernelConsts, clamp bool) (turing, changed int, nan bool) {
 	n := len(nv)
 	v, lv, na, a, la, nb, b, lb = v[:n], lv[:n], na[:n], a[:n], la[:n], nb[:n], b[:n], lb[:n]
-	done, turing, nan := turingFast(nv, v, lv, na, a, la, nb, b, lb, k)
+	done, turing, changed, nan := turingFast(nv, v, lv, na, a, la, nb, b, lb, k, clamp)
 	alpha, da, di, ra, ri, theta := k.alpha[0], k.da[0], k.di[0], k.ra[0], k.ri[0], k.theta[0]
 	for j := done; j < n; j++ {
 		x := v[j] + float64(alpha*lv[j])
@@ -86,9 +85,17 @@ func turingRow(nv, v, lv, na, a, la, nb, b, lb []float64, k *kernelConsts) (turi
 		}
 		na[j], nan = clip01(an, nan)
 		nb[j], nan = clip01(bn, nan)
+		if clamp {
+			c := clampV(x)
+			if c != x {
+				changed++
+				nan = nan || c != c
+			}
+			x = c
+		}
 		nv[j] = x
 	}
-	return turing, nan
+	return turing, changed, nan
 }
 
 // diffuseRow is turingRow without Turing: V' = V + fl(alpha*LV).

@@ -30,13 +30,17 @@
 #define K_SIGMA 352
 #define K_FOUR 384
 
+// HSUM sums the int64 lanes of Y (whose low half is X) into R; clobbers X1.
+#define HSUM(Y, X, R) \
+	VEXTRACTI128 $1, Y, X1 \
+	VPADDQ       X1, X, X \
+	VPSHUFD      $0x4E, X, X1 \
+	VPADDQ       X1, X, X \
+	VMOVQ        X, R
+
 // Horizontal sum of the int64 lanes of Y14 into R, and NaN flag of Y15 into B.
 #define REDUCE(R, B) \
-	VEXTRACTI128 $1, Y14, X1 \
-	VPADDQ       X1, X14, X14 \
-	VPSHUFD      $0x4E, X14, X1 \
-	VPADDQ       X1, X14, X14 \
-	VMOVQ        X14, R \
+	HSUM(Y14, X14, R) \
 	VPTEST       Y15, Y15 \
 	SETNE        B
 
@@ -88,8 +92,68 @@ lap_done:
 	VZEROUPPER
 	RET
 
-// func turingAVX2(nv, v, lv, na, a, la, nb, b, lb *float64, m int, k *kernelConsts) (turing int, nan bool)
-TEXT ·turingAVX2(SB), NOSPLIT, $0-97
+// CLAMP clamps Y0 (numpy clip to [lo, hi]) into Y1, counts the changed
+// lanes in ACC and ORs the NaN lanes into Y15.
+#define CLAMP(ACC) \
+	VCMPPD    $0x12, K_LO(BX), Y0, Y9 \
+	VBLENDVPD Y9, K_LO(BX), Y0, Y1 \
+	VCMPPD    $0x1D, K_HI(BX), Y1, Y9 \
+	VBLENDVPD Y9, K_HI(BX), Y1, Y1 \
+	VCMPPD    $0x04, Y0, Y1, Y9 \
+	VPSUBQ    Y9, ACC, ACC \
+	VCMPPD    $0x03, Y1, Y1, Y9 \
+	VORPD     Y9, Y15, Y15
+
+// TURING computes, for the 4 cells at index AX, x = V + alpha*LV plus the
+// Turing increment into Y0 and stores the clipped a' and b'; the Turing
+// count goes to Y14 and the NaN lanes of a', b' to Y15.
+#define TURING \
+	VMOVUPD   (DX)(AX*8), Y0 \
+	VMULPD    K_ALPHA(BX), Y0, Y0 \
+	VADDPD    (SI)(AX*8), Y0, Y0 \
+	VMOVUPD   (R9)(AX*8), Y1 \
+	VMOVUPD   (R12)(AX*8), Y2 \
+	VMOVUPD   K_ONE(BX), Y3 \
+	VSUBPD    Y1, Y3, Y3 \
+	VMULPD    Y1, Y3, Y3 \
+	VSUBPD    Y2, Y3, Y3 \
+	VMULPD    K_RA(BX), Y3, Y3 \
+	VMOVUPD   (R10)(AX*8), Y4 \
+	VMULPD    K_DA(BX), Y4, Y4 \
+	VADDPD    Y3, Y4, Y4 \
+	VADDPD    Y1, Y4, Y4 \
+	VSUBPD    Y2, Y1, Y5 \
+	VMULPD    K_RI(BX), Y5, Y5 \
+	VMOVUPD   (R13)(AX*8), Y6 \
+	VMULPD    K_DI(BX), Y6, Y6 \
+	VADDPD    Y5, Y6, Y6 \
+	VADDPD    Y2, Y6, Y6 \
+	VCMPPD    $0x1E, K_THETA(BX), Y4, Y7 \
+	VPSUBQ    Y7, Y14, Y14 \
+	VADDPD    K_INC(BX), Y0, Y8 \
+	VBLENDVPD Y7, Y8, Y0, Y0 \
+	VCMPPD    $0x12, K_ZERO(BX), Y4, Y9 \
+	VBLENDVPD Y9, K_ZERO(BX), Y4, Y4 \
+	VCMPPD    $0x1D, K_ONE(BX), Y4, Y9 \
+	VBLENDVPD Y9, K_ONE(BX), Y4, Y4 \
+	VCMPPD    $0x12, K_ZERO(BX), Y6, Y9 \
+	VBLENDVPD Y9, K_ZERO(BX), Y6, Y6 \
+	VCMPPD    $0x1D, K_ONE(BX), Y6, Y9 \
+	VBLENDVPD Y9, K_ONE(BX), Y6, Y6 \
+	VCMPPD    $0x03, Y4, Y4, Y9 \
+	VORPD     Y9, Y15, Y15 \
+	VCMPPD    $0x03, Y6, Y6, Y9 \
+	VORPD     Y9, Y15, Y15 \
+	VMOVUPD   Y4, (R8)(AX*8) \
+	VMOVUPD   Y6, (R11)(AX*8)
+
+// func turingAVX2(nv, v, lv, na, a, la, nb, b, lb *float64, m int, k *kernelConsts, clamp bool) (turing, changed int, nan bool)
+// Per cell (see turingRow):
+//   x = V + alpha*LV
+//   a' = a + (D_a*La + r_a*((a*(1-a)) - b)),  b' = b + (D_i*Lb + r_i*(a - b))
+//   x += 0.005 where a' > theta; a', b' clipped to [0, 1]
+//   with clamp: x clipped to [lo, hi] (changed lanes counted)
+TEXT ·turingAVX2(SB), NOSPLIT, $0-113
 	MOVQ nv+0(FP), DI
 	MOVQ v+8(FP), SI
 	MOVQ lv+16(FP), DX
@@ -101,64 +165,40 @@ TEXT ·turingAVX2(SB), NOSPLIT, $0-97
 	MOVQ lb+64(FP), R13
 	MOVQ m+72(FP), CX
 	MOVQ k+80(FP), BX
+	VPXOR Y13, Y13, Y13 // clamp count
 	VPXOR Y14, Y14, Y14 // Turing count (int64 lanes)
 	VPXOR Y15, Y15, Y15 // NaN flags
-	XORQ AX, AX
+	MOVBLZX clamp+88(FP), AX
+	TESTQ AX, AX
+	JNZ   turing_clamp_setup
+	XORQ  AX, AX
 
 turing_loop:
 	CMPQ    AX, CX
 	JGE     turing_done
-	// x = v + alpha*lv
-	VMOVUPD (DX)(AX*8), Y0
-	VMULPD  K_ALPHA(BX), Y0, Y0
-	VADDPD  (SI)(AX*8), Y0, Y0
-	// da = D_a*la + r_a*((a*(1-a)) - b); a' = a + da
-	VMOVUPD (R9)(AX*8), Y1      // a
-	VMOVUPD (R12)(AX*8), Y2     // b
-	VMOVUPD K_ONE(BX), Y3
-	VSUBPD  Y1, Y3, Y3          // 1 - a
-	VMULPD  Y1, Y3, Y3          // a*(1-a)
-	VSUBPD  Y2, Y3, Y3          // - b
-	VMULPD  K_RA(BX), Y3, Y3    // r_a*(...)
-	VMOVUPD (R10)(AX*8), Y4
-	VMULPD  K_DA(BX), Y4, Y4    // D_a*La
-	VADDPD  Y3, Y4, Y4          // da
-	VADDPD  Y1, Y4, Y4          // a' = a + da
-	// db = D_i*Lb + r_i*(a - b); b' = b + db
-	VSUBPD  Y2, Y1, Y5          // a - b
-	VMULPD  K_RI(BX), Y5, Y5
-	VMOVUPD (R13)(AX*8), Y6
-	VMULPD  K_DI(BX), Y6, Y6
-	VADDPD  Y5, Y6, Y6          // db
-	VADDPD  Y2, Y6, Y6          // b' = b + db
-	// mask a' > theta: x += 0.005, count
-	VCMPPD    $0x1E, K_THETA(BX), Y4, Y7
-	VPSUBQ    Y7, Y14, Y14
-	VADDPD    K_INC(BX), Y0, Y8
-	VBLENDVPD Y7, Y8, Y0, Y0
-	// clip a', b' to [0, 1]
-	VCMPPD    $0x12, K_ZERO(BX), Y4, Y9
-	VBLENDVPD Y9, K_ZERO(BX), Y4, Y4
-	VCMPPD    $0x1D, K_ONE(BX), Y4, Y9
-	VBLENDVPD Y9, K_ONE(BX), Y4, Y4
-	VCMPPD    $0x12, K_ZERO(BX), Y6, Y9
-	VBLENDVPD Y9, K_ZERO(BX), Y6, Y6
-	VCMPPD    $0x1D, K_ONE(BX), Y6, Y9
-	VBLENDVPD Y9, K_ONE(BX), Y6, Y6
-	VCMPPD    $0x03, Y4, Y4, Y9
-	VORPD     Y9, Y15, Y15
-	VCMPPD    $0x03, Y6, Y6, Y9
-	VORPD     Y9, Y15, Y15
-	VMOVUPD   Y0, (DI)(AX*8)
-	VMOVUPD   Y4, (R8)(AX*8)
-	VMOVUPD   Y6, (R11)(AX*8)
-	ADDQ      $4, AX
-	JMP       turing_loop
+	TURING
+	VMOVUPD Y0, (DI)(AX*8)
+	ADDQ    $4, AX
+	JMP     turing_loop
+
+turing_clamp_setup:
+	XORQ AX, AX
+
+turing_clamp_loop:
+	CMPQ    AX, CX
+	JGE     turing_done
+	TURING
+	CLAMP(Y13)
+	VMOVUPD Y1, (DI)(AX*8)
+	ADDQ    $4, AX
+	JMP     turing_clamp_loop
 
 turing_done:
+	HSUM(Y13, X13, R8)
+	MOVQ R8, changed+104(FP)
 	REDUCE(R8, R9B)
-	MOVQ R8, turing+88(FP)
-	MOVB R9B, nan+96(FP)
+	MOVQ R8, turing+96(FP)
+	MOVB R9B, nan+112(FP)
 	VZEROUPPER
 	RET
 
@@ -185,18 +225,6 @@ diffuse_done:
 	VZEROUPPER
 	RET
 
-// CLAMP clamps Y0 (numpy clip to [lo, hi]) into Y1, counts the changed
-// lanes in Y14 and ORs the NaN lanes into Y15.
-#define CLAMP \
-	VCMPPD    $0x12, K_LO(BX), Y0, Y9 \
-	VBLENDVPD Y9, K_LO(BX), Y0, Y1 \
-	VCMPPD    $0x1D, K_HI(BX), Y1, Y9 \
-	VBLENDVPD Y9, K_HI(BX), Y1, Y1 \
-	VCMPPD    $0x04, Y0, Y1, Y9 \
-	VPSUBQ    Y9, Y14, Y14 \
-	VCMPPD    $0x03, Y1, Y1, Y9 \
-	VORPD     Y9, Y15, Y15
-
 // func jitterClampAVX2(v, z *float64, m int, k *kernelConsts) (changed int, nan bool)
 // v[j] = clip(v[j] + (0 + sigma*z[j]), lo, hi)
 TEXT ·jitterClampAVX2(SB), NOSPLIT, $0-41
@@ -216,7 +244,7 @@ jitter_loop:
 	VADDPD  K_ZERO(BX), Y2, Y2
 	VMOVUPD (DI)(AX*8), Y0
 	VADDPD  Y2, Y0, Y0
-	CLAMP
+	CLAMP(Y14)
 	VMOVUPD Y1, (DI)(AX*8)
 	ADDQ    $4, AX
 	JMP     jitter_loop
@@ -241,7 +269,7 @@ clamp_loop:
 	CMPQ    AX, CX
 	JGE     clamp_done
 	VMOVUPD (DI)(AX*8), Y0
-	CLAMP
+	CLAMP(Y14)
 	VMOVUPD Y1, (DI)(AX*8)
 	ADDQ    $4, AX
 	JMP     clamp_loop

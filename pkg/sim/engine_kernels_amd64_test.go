@@ -40,24 +40,45 @@ func sameValues(a, b []float64) bool {
 	})
 }
 
-// withGeneric runs f with the assembly switched off.
-func withGeneric(f func()) {
-	saved := useAVX2
-	useAVX2 = false
-	defer func() { useAVX2 = saved }()
+// withLevel runs f at the given kernel level.
+func withLevel(level int, f func()) {
+	saved := kernelLevel
+	kernelLevel = level
+	defer func() { kernelLevel = saved }()
 	f()
 }
 
-func TestKernelsMatchGeneric(t *testing.T) {
-	if !useAVX2 {
+// withGeneric runs f with the assembly switched off.
+func withGeneric(f func()) { withLevel(levelGeneric, f) }
+
+// vectorLevels are the assembly levels this CPU can run.
+func vectorLevels(t *testing.T) []int {
+	t.Helper()
+	levels := []int{levelAVX2}
+	if detectKernelLevel() == levelAVX512 {
+		levels = append(levels, levelAVX512)
+	}
+	if detectKernelLevel() == levelGeneric {
 		t.Fatal("this amd64 CPU has no AVX2: the assembly kernels are untested (build with -tags purego to test the portable loops only)")
 	}
+	return levels
+}
+
+func TestKernelsMatchGeneric(t *testing.T) {
+	for _, level := range vectorLevels(t) {
+		t.Run(fmt.Sprintf("level=%d", level), func(t *testing.T) {
+			withLevel(level, func() { testKernelsMatchGeneric(t) })
+		})
+	}
+}
+
+func testKernelsMatchGeneric(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	cfg := DefaultEngineConfig()
 	cfg.TuringThreshold = 0.75
 	k := newKernelConsts(cfg, math.Sqrt(0.0005))
 	for trial := range 300 {
-		n := 4 + r.IntN(40)
+		n := 4 + r.IntN(60)
 		t.Run(fmt.Sprintf("trial=%d/n=%d", trial, n), func(t *testing.T) {
 			up, cur, down := randomRow(r, n, 0.01, -0.07), randomRow(r, n, 0.01, -0.07), randomRow(r, n, 0.01, -0.07)
 			for _, rl := range []bool{false, true} {
@@ -79,13 +100,15 @@ func TestKernelsMatchGeneric(t *testing.T) {
 			a[1], b[1], la[1], lb[1] = 1, 1, 0, 0
 			nv1, na1, nb1 := make([]float64, n), make([]float64, n), make([]float64, n)
 			nv2, na2, nb2 := make([]float64, n), make([]float64, n), make([]float64, n)
-			t1, nan1 := turingRow(nv1, v, lv, na1, a, la, nb1, b, lb, &k)
-			var t2 int
-			var nan2 bool
-			withGeneric(func() { t2, nan2 = turingRow(nv2, v, lv, na2, a, la, nb2, b, lb, &k) })
-			if t1 != t2 || nan1 != nan2 || !sameValues(nv1, nv2) || !sameValues(na1, na2) || !sameValues(nb1, nb2) {
-				t.Fatalf("turingRow: counts %d/%v vs %d/%v\nnv %v\n   %v\nna %v\n   %v\nnb %v\n   %v",
-					t1, nan1, t2, nan2, nv1, nv2, na1, na2, nb1, nb2)
+			for _, clamp := range []bool{false, true} {
+				t1, c1, nan1 := turingRow(nv1, v, lv, na1, a, la, nb1, b, lb, &k, clamp)
+				var t2, c2 int
+				var nan2 bool
+				withGeneric(func() { t2, c2, nan2 = turingRow(nv2, v, lv, na2, a, la, nb2, b, lb, &k, clamp) })
+				if t1 != t2 || c1 != c2 || nan1 != nan2 || !sameValues(nv1, nv2) || !sameValues(na1, na2) || !sameValues(nb1, nb2) {
+					t.Fatalf("turingRow clamp=%v: counts %d/%d/%v vs %d/%d/%v\nnv %v\n   %v\nna %v\n   %v\nnb %v\n   %v",
+						clamp, t1, c1, nan1, t2, c2, nan2, nv1, nv2, na1, na2, nb1, nb2)
+				}
 			}
 
 			d1, d2 := make([]float64, n), make([]float64, n)
@@ -115,12 +138,32 @@ func TestKernelsMatchGeneric(t *testing.T) {
 	}
 }
 
-// TestEngineGoldenGeneric runs the golden cases with the portable loops
-// (the assembly is covered by TestEngineGolden).
-func TestEngineGoldenGeneric(t *testing.T) {
-	withGeneric(func() {
-		for _, c := range loadEngineCases(t) {
-			t.Run(c.ID, func(t *testing.T) { runGoldenCase(t, &c, 1) })
+// TestEngineGoldenLevels runs the golden cases at every kernel level
+// other than the detected one (which TestEngineGolden covers).
+func TestEngineGoldenLevels(t *testing.T) {
+	for _, level := range append([]int{levelGeneric}, vectorLevels(t)...) {
+		if level == detectKernelLevel() {
+			continue
 		}
-	})
+		withLevel(level, func() {
+			for _, c := range loadEngineCases(t) {
+				t.Run(fmt.Sprintf("level=%d/%s", level, c.ID), func(t *testing.T) { runGoldenCase(t, &c, 1) })
+			}
+		})
+	}
+}
+
+// BenchmarkSimulateKernelLevels compares the kernel levels on one core.
+func BenchmarkSimulateKernelLevels(b *testing.B) {
+	names := map[int]string{levelGeneric: "go", levelAVX2: "avx2", levelAVX512: "avx512"}
+	for _, level := range []int{levelGeneric, levelAVX2, levelAVX512} {
+		if level > detectKernelLevel() {
+			continue
+		}
+		for _, jitter := range []bool{false, true} {
+			b.Run(fmt.Sprintf("grid=256/steps=200/jitter=%v/kernels=%s", jitter, names[level]), func(b *testing.B) {
+				withLevel(level, func() { benchSimulate(b, benchConfig(256, jitter), 200, WithWorkers(1)) })
+			})
+		}
+	}
 }

@@ -7,8 +7,8 @@ package sim
 
 func lapInteriorFast(_, _, _, _ []float64, _ bool) int { return 0 }
 
-func turingFast(_, _, _, _, _, _, _, _, _ []float64, _ *kernelConsts) (done, turing int, nan bool) {
-	return 0, 0, false
+func turingFast(_, _, _, _, _, _, _, _, _ []float64, _ *kernelConsts, _ bool) (done, turing, changed int, nan bool) {
+	return 0, 0, 0, false
 }
 
 func diffuseFast(_, _, _ []float64, _ *kernelConsts) int { return 0 }

@@ -90,8 +90,10 @@ func (e *Engine) rows(i0, i1 int, turing bool, lap *rowBuffers, finish bool) row
 			e.laplacianRow(lap.a, e.a, i)
 			e.laplacianRow(lap.b, e.b, i)
 		}
-		st.add(e.updateRow(i, turing, lap))
-		if finish {
+		// Without jitter the clamp is fused into the update.
+		fused := finish && !e.cfg.QuantumJitter
+		st.add(e.updateRow(i, turing, lap, fused))
+		if finish && !fused {
 			st.add(e.finishRow(i, nil, lap))
 		}
 	}
@@ -103,10 +105,10 @@ func (e *Engine) rows(i0, i1 int, turing bool, lap *rowBuffers, finish bool) row
 func (e *Engine) neighbourRows(x []float64, i int) (up, down []float64) {
 	n := e.n
 	iu, id := i-1, i+1
-	switch e.cfg.BoundaryCondition {
-	case BoundaryNeumann:
+	switch e.bc {
+	case bcNeumann:
 		iu, id = max(iu, 0), min(id, n-1)
-	case BoundaryDirichlet:
+	case bcDirichlet:
 		if iu < 0 {
 			up = e.zero
 		}
@@ -141,34 +143,38 @@ func (e *Engine) laplacianRow(dst, x []float64, i int) {
 	up, down := e.neighbourRows(x, i)
 	cur := x[i*n : i*n+n]
 	var left0, rightN float64 // the outside neighbours of columns 0 and n-1
-	switch e.cfg.BoundaryCondition {
-	case BoundaryNeumann:
+	switch e.bc {
+	case bcNeumann:
 		left0, rightN = cur[0], cur[n-1]
-	case BoundaryDirichlet:
+	case bcDirichlet:
 		left0, rightN = 0, 0
 	default:
 		left0, rightN = cur[n-1], cur[0]
 	}
-	lapRow(dst, up, cur, down, left0, rightN, e.cfg.BoundaryCondition == BoundaryDirichlet)
+	lapRow(dst, up, cur, down, left0, rightN, e.bc == bcDirichlet)
 }
 
 // updateRow computes row i of the next arrays from the Laplacians in lap,
-// up to the Turing increment (finishRow adds jitter and clamps):
+// up to the Turing increment, and clamps the field if clamp is set
+// (otherwise finishRow adds the jitter and clamps):
 //
 //	V' = V + fl(alpha*LV)
 //	da = fl(D_a*La) + fl(r_a*(fl(a*(1-a)) - b));  a' = a + da
 //	db = fl(D_i*Lb) + fl(r_i*(a - b));            b' = b + db
 //	V' = V' + 0.005 where a' > theta (unclipped a'); a, b = clip(a', b', 0, 1)
-func (e *Engine) updateRow(i int, turing bool, lap *rowBuffers) rowStats {
+func (e *Engine) updateRow(i int, turing bool, lap *rowBuffers, clamp bool) rowStats {
 	n := e.n
 	off := i * n
 	v, nv := e.v[off:off+n], e.v2[off:off+n]
 	var st rowStats
 	if turing {
-		st.turing, st.nan = turingRow(nv, v, lap.v, e.a2[off:off+n], e.a[off:off+n], lap.a,
-			e.b2[off:off+n], e.b[off:off+n], lap.b, &e.k)
+		st.turing, st.clamped, st.nan = turingRow(nv, v, lap.v, e.a2[off:off+n], e.a[off:off+n], lap.a,
+			e.b2[off:off+n], e.b[off:off+n], lap.b, &e.k, clamp)
 	} else {
 		diffuseRow(nv, v, lap.v, &e.k)
+		if clamp {
+			st.clamped, st.nan = clampRow(nv, &e.k)
+		}
 	}
 	return st
 }
