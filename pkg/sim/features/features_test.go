@@ -336,3 +336,43 @@ func TestDiff(t *testing.T) {
 		t.Fatalf("MaxEnergy = %v, want 9", e)
 	}
 }
+
+// The branch-free threshold bits must equal the plain comparisons,
+// including values equal to a threshold, its neighbours and signed zeros.
+func TestThresholdBits(t *testing.T) {
+	th := newThresholds(DefaultConfig())
+	vals := []float64{-1, -0.095, -0.06, math.Nextafter(-0.06, 0), math.Nextafter(-0.06, -1), -0.05, -0.04,
+		math.Nextafter(-0.04, 0), 0, math.Copysign(0, -1), 0.04, 5e-324, -5e-324, 1e300, -1e300}
+	r := rand.New(rand.NewPCG(11, 12))
+	for range 1000 {
+		vals = append(vals, -0.1+0.15*r.Float64())
+	}
+	for _, x := range vals {
+		var want uint8
+		if x > th.low {
+			want |= bitLow
+		}
+		if x > th.med {
+			want |= bitMed
+		}
+		if x > th.high {
+			want |= bitHigh
+		}
+		if got := th.bits(x); got != want {
+			t.Fatalf("bits(%v) = %03b, want %03b", x, got, want)
+		}
+	}
+	zero := newThresholds(Config{ThresholdLowMV: 0, ThresholdMedMV: math.Copysign(0, -1), ThresholdHighMV: 1e-300})
+	for _, x := range []float64{0, math.Copysign(0, -1), 5e-324, -5e-324} {
+		var want uint8
+		if x > 0 {
+			want |= bitLow | bitMed
+		}
+		if x > 1e-300/1000 {
+			want |= bitHigh
+		}
+		if got := zero.bits(x); got != want {
+			t.Fatalf("zero thresholds: bits(%v) = %03b, want %03b", x, got, want)
+		}
+	}
+}

@@ -35,7 +35,7 @@ func FromHistory(history []float64, t, n int, c Config) (Vector, error) {
 	}
 	var v Vector
 	w := newWorkspace(n)
-	w.static(history[(t-1)*nn:], c, &v)
+	w.static(hm[(t-1)*nn:], w.maskOf(history[(t-1)*nn:], newThresholds(c)), c, &v)
 	if t < 2 {
 		return v, nil
 	}

@@ -9,15 +9,54 @@ import (
 // mvScale converts volts to millivolts (the reference multiplies by 1000.0).
 const mvScale = 1000.0
 
+// Bits of a cell in an activity mask: the cell is strictly above the low,
+// medium and high thresholds (compared in volts, as the reference does).
+const (
+	bitLow uint8 = 1 << iota
+	bitMed
+	bitHigh
+)
+
+// thresholds are the three activity thresholds in volts
+// (threshold_mv / 1000.0, a division as in the reference).
+type thresholds struct{ low, med, high float64 }
+
+func newThresholds(c Config) thresholds {
+	return thresholds{volts(c.ThresholdLowMV), volts(c.ThresholdMedMV), volts(c.ThresholdHighMV)}
+}
+
+// volts converts a threshold from mV, with -0 made +0 so that bits is
+// exact at zero (x > -0 and x > +0 are the same test).
+func volts(mv float64) float64 {
+	v := mv / mvScale
+	if v == 0 {
+		return 0
+	}
+	return v
+}
+
+// bits returns the mask bits of a cell with value x volts, without
+// branches (a jitter field crosses the thresholds at random, which defeats
+// branch prediction): for finite x and t, x > t exactly when t - x is
+// negative (a nonzero difference of doubles never rounds to zero), i.e.
+// when its sign bit is set. Results for NaN are unspecified; callers reject
+// such fields.
+func (th thresholds) bits(x float64) uint8 {
+	lo := uint8(math.Float64bits(th.low-x) >> 63)
+	med := uint8(math.Float64bits(th.med-x) >> 63)
+	high := uint8(math.Float64bits(th.high-x) >> 63)
+	return lo | med<<1 | high<<2
+}
+
 // workspace holds the O(N^2) scratch buffers of the static features so that
 // a Stream allocates them once.
 type workspace struct {
 	n     int
-	mv    []float64 // field in mV
 	tmp   []float64 // centred powers
-	label []int32   // cluster labels (0 = none)
-	queue []int32   // BFS queue
+	label []int32   // union-find parents (-1 = inactive)
+	count []int32   // cells per component root
 	boxes []bool    // occupied boxes of one size
+	mask  []uint8   // activity bits of the field
 	sizes []float64 // low-threshold cluster sizes
 }
 
@@ -25,38 +64,44 @@ func newWorkspace(n int) *workspace {
 	nn := n * n
 	return &workspace{
 		n:     n,
-		mv:    make([]float64, nn),
 		tmp:   make([]float64, nn),
 		label: make([]int32, nn),
-		queue: make([]int32, nn),
+		count: make([]int32, nn),
 		boxes: make([]bool, nn),
+		mask:  make([]uint8, nn),
 	}
 }
 
-// static fills the features computed from the final field f (volts): basic
-// statistics, fractal dimension and structure. Temporal features are left
-// untouched.
-func (w *workspace) static(f []float64, c Config, v *Vector) {
-	w.basicStats(f, v)
-	thLow := c.ThresholdLowMV / mvScale
-	sizes := BoxSizes(w.n, c)
-	v.DBox, v.DR2 = w.boxDimension(f, thLow, sizes)
-	w.structure(f, c, v)
+// maskOf returns the activity bits of the field f (volts), in the
+// workspace's mask buffer.
+func (w *workspace) maskOf(f []float64, th thresholds) []uint8 {
+	m := w.mask[:len(f)]
+	for k, x := range f {
+		m[k] = th.bits(x)
+	}
+	return m
+}
+
+// static fills the features computed from the final field: the basic
+// statistics from mv (the field in mV, 1000 * volts) and the fractal and
+// structural features from mask (bitLow/bitMed/bitHigh per cell). Temporal
+// features are left untouched. The values must be finite.
+func (w *workspace) static(mv []float64, mask []uint8, c Config, v *Vector) {
+	w.basicStats(mv, v)
+	v.DBox, v.DR2 = w.boxDimension(mask, BoxSizes(w.n, c))
+	w.structure(mask, c.Connectivity, v)
 }
 
 // basicStats sets V_min, V_max, V_mean, V_std, V_skew, V_kurt (ENGINE.md
-// §6.4) of M = 1000 * f:
+// §6.4) of the field in mV, M:
 //
 //	V_mean = S(M)/N^2, V_std = sqrt(S((M - V_mean)^2)/N^2)
 //	V_skew = (S(c^3)/N^2) / V_std^3, V_kurt = (S(c^4)/N^2) / V_std^4 - 3
 //
 // with c = M - V_mean; skew and kurtosis are 0 when V_std <= 1e-10.
-func (w *workspace) basicStats(f []float64, v *Vector) {
-	m := w.mv
+func (w *workspace) basicStats(m []float64, v *Vector) {
 	lo, hi := math.Inf(1), math.Inf(-1)
-	for k, x := range f {
-		y := x * mvScale
-		m[k] = y
+	for _, y := range m {
 		// Inputs are finite (checked by the callers): plain comparisons.
 		if y < lo {
 			lo = y
@@ -90,12 +135,12 @@ func (w *workspace) basicStats(f []float64, v *Vector) {
 }
 
 // boxDimension returns D_box and D_r2 (ENGINE.md §6.3 steps 3-6) of the
-// mask f > th for the given box sizes.
-func (w *workspace) boxDimension(f []float64, th float64, sizes []int) (dbox, r2 float64) {
+// low-threshold mask for the given box sizes.
+func (w *workspace) boxDimension(mask []uint8, sizes []int) (dbox, r2 float64) {
 	var xs, ys [MaxNumScales]float64
 	k := 0
 	for _, s := range sizes {
-		c := w.countBoxes(f, th, s)
+		c := w.countBoxes(mask, s)
 		if c == 0 {
 			continue
 		}
@@ -111,8 +156,8 @@ func (w *workspace) boxDimension(f []float64, th float64, sizes []int) (dbox, r2
 }
 
 // countBoxes returns the number of s x s boxes of the top-left
-// (N div s)*s square that contain at least one cell above th.
-func (w *workspace) countBoxes(f []float64, th float64, s int) int {
+// (N div s)*s square that contain at least one cell above the low threshold.
+func (w *workspace) countBoxes(mask []uint8, s int) int {
 	n := w.n
 	if s <= 0 {
 		return 0
@@ -127,13 +172,13 @@ func (w *workspace) countBoxes(f []float64, th float64, s int) int {
 	for bi := range m {
 		occRow := occ[bi*m : (bi+1)*m]
 		for i := bi * s; i < (bi+1)*s; i++ {
-			row := f[i*n : i*n+m*s]
+			row := mask[i*n : i*n+m*s]
 			for bj, done := range occRow {
 				if done {
 					continue
 				}
-				for _, x := range row[bj*s : (bj+1)*s] {
-					if x > th {
+				for _, b := range row[bj*s : (bj+1)*s] {
+					if b&bitLow != 0 {
 						occRow[bj] = true
 						count++
 						break
@@ -147,19 +192,16 @@ func (w *workspace) countBoxes(f []float64, th float64, s int) int {
 
 // structure sets f_active, the three cluster counts, max_cluster_size and
 // cluster_size_std (ENGINE.md §6.6).
-func (w *workspace) structure(f []float64, c Config, v *Vector) {
-	thLow := c.ThresholdLowMV / mvScale
+func (w *workspace) structure(mask []uint8, conn int, v *Vector) {
 	active := 0
-	for _, x := range f {
-		if x > thLow {
-			active++
-		}
+	for _, b := range mask {
+		active += int(b & bitLow)
 	}
-	v.FActive = float64(active) / float64(len(f))
+	v.FActive = float64(active) / float64(len(mask))
 	var sizes []float64
-	v.NClustersLow, sizes = w.clusters(f, thLow, c.Connectivity, true)
-	v.NClustersMed, _ = w.clusters(f, c.ThresholdMedMV/mvScale, c.Connectivity, false)
-	v.NClustersHigh, _ = w.clusters(f, c.ThresholdHighMV/mvScale, c.Connectivity, false)
+	v.NClustersLow, sizes = w.clusters(mask, bitLow, conn, true)
+	v.NClustersMed, _ = w.clusters(mask, bitMed, conn, false)
+	v.NClustersHigh, _ = w.clusters(mask, bitHigh, conn, false)
 	v.MaxClusterSize = 0
 	for _, s := range sizes {
 		v.MaxClusterSize = max(v.MaxClusterSize, int(s))
@@ -170,18 +212,18 @@ func (w *workspace) structure(f []float64, c Config, v *Vector) {
 	}
 }
 
-// clusters labels the connected components of the cells above th (no
+// clusters labels the connected components of the cells with bit set (no
 // wrap-around) with union-find on flat arrays, in one row-major pass plus
 // one counting pass; no recursion. The root of every component is its
 // smallest cell index, i.e. its first cell in a row-major scan, so the
 // sizes come out in the reference's order. It returns the number of
 // components and, if wantSizes, their sizes.
-func (w *workspace) clusters(f []float64, th float64, conn int, wantSizes bool) (int, []float64) {
+func (w *workspace) clusters(mask []uint8, bit uint8, conn int, wantSizes bool) (int, []float64) {
 	n := w.n
 	parent := w.label // -1: inactive; otherwise a parent index
-	for k, x := range f {
+	for k, b := range mask {
 		v := int32(-1)
-		if x > th {
+		if b&bit != 0 {
 			v = int32(k)
 		}
 		parent[k] = v
@@ -212,7 +254,7 @@ func (w *workspace) clusters(f []float64, th float64, conn int, wantSizes bool) 
 			}
 		}
 	}
-	count := w.queue // per-root cell counts
+	count := w.count
 	roots := 0
 	for k, p := range parent {
 		if p < 0 {

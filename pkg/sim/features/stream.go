@@ -18,18 +18,21 @@ import (
 //   - T_stable: the std of each step's change is scanned as it arrives;
 //   - E_trend: one energy scalar per snapshot is kept (8 bytes a step).
 //
-// Memory: five N x N buffers, the static-feature workspace and the Summer's
-// 64 KiB block, plus 8 bytes per snapshot. A Stream is not safe for
+// Memory: five N x N float64 buffers, the static-feature workspace (created by the first Features call) and the
+// Summer's 64 KiB block, plus 8 bytes per snapshot. A Stream is not safe for
 // concurrent use.
 type Stream struct {
 	n       int
 	cfg     Config
+	th      thresholds
 	t       int
 	last    []float64 // last snapshot, volts
-	next    []float64 // the snapshot being added (swapped with last)
-	prevMV  []float64 // previous snapshot, mV
-	curMV   []float64 // current snapshot, mV
+	next    []float64 // snapshot being added (swapped with last)
+	prevMV  []float64 // previous snapshot, mV (after Add: the last one)
+	curMV   []float64 // snapshot being added, mV
 	delta   []float64 // |curMV - prevMV|
+	eBlocks []float64 // per-block sums of the energy
+	dBlocks []float64 // per-block sums of delta
 	dvSum   reduce.Summer
 	dvMax   float64
 	run     int // current run of stable steps
@@ -47,15 +50,19 @@ func NewStream(n int, c Config) (*Stream, error) {
 		return nil, fmt.Errorf("features: grid size must be in [1, %d], got %d", 1<<15, n)
 	}
 	nn := n * n
+	nb := (nn + reduce.BlockSize - 1) / reduce.BlockSize
 	return &Stream{
-		n:      n,
-		cfg:    c,
-		last:   make([]float64, nn),
-		next:   make([]float64, nn),
-		prevMV: make([]float64, nn),
-		curMV:  make([]float64, nn),
-		delta:  make([]float64, nn),
-		dvMax:  math.Inf(-1),
+		n:       n,
+		cfg:     c,
+		th:      newThresholds(c),
+		last:    make([]float64, nn),
+		next:    make([]float64, nn),
+		prevMV:  make([]float64, nn),
+		curMV:   make([]float64, nn),
+		delta:   make([]float64, nn),
+		eBlocks: make([]float64, nb),
+		dBlocks: make([]float64, nb),
+		dvMax:   math.Inf(-1),
 	}, nil
 }
 
@@ -63,42 +70,76 @@ func NewStream(n int, c Config) (*Stream, error) {
 func (s *Stream) Len() int { return s.t }
 
 // Add appends one snapshot (n*n values, volts, row-major). The field is
-// copied; the caller may reuse it. A snapshot with a NaN or Inf value is
-// rejected and leaves the Stream unchanged.
+// copied; the caller may reuse it. A snapshot with a NaN or Inf value
+// is rejected and leaves the Stream unchanged.
+//
+// The snapshot is processed in numpy's 8192-value blocks: one fused pass
+// per block copies the field and computes the mV values, the changes and
+// the running max, then the block's squares (and, when snapshots are whole
+// blocks, its changes) are summed while the block is still in cache. Accumulating the
+// block sums in order is exactly numpy's reduction.
 func (s *Stream) Add(field []float64) error {
-	if len(field) != len(s.last) {
+	nn := len(s.curMV)
+	if len(field) != nn {
 		return fmt.Errorf("features: snapshot has %d values, want %d x %d", len(field), s.n, s.n)
 	}
-	// One fused pass writes only scratch buffers (the copy, the mV values
-	// and the changes); the state changes once the energy sum has shown
-	// that every value is finite.
-	nn := len(field)
-	next, cur := s.next[:nn], s.curMV[:nn]
-	prev, d := s.prevMV[:nn], s.delta[:nn]
+	const bs = reduce.BlockSize
+	// Block sums of the changes can go straight into the Summer when every
+	// snapshot is a whole number of blocks (the Summer then stays aligned).
+	wholeBlocks := nn%bs == 0
 	m := s.dvMax
-	for k, x := range field {
-		next[k] = x
-		y := float64(x * mvScale) // rounded: no fused multiply-subtract below
-		cur[k] = y
-		v := math.Abs(y - prev[k])
-		d[k] = v
-		if v > m {
-			m = v
+	for b, lo := 0, 0; lo < nn; b, lo = b+1, lo+bs {
+		hi := min(lo+bs, nn)
+		f, cur, prev := field[lo:hi], s.curMV[lo:hi], s.prevMV[lo:hi]
+		d, next := s.delta[lo:hi], s.next[lo:hi]
+		d, next, cur = d[:len(f)], next[:len(f)], cur[:len(f)]
+		prev = prev[:len(f)]
+		for k, x := range f {
+			next[k] = x
+			y := float64(x * mvScale) // rounded: no fused multiply-subtract below
+			cur[k] = y
+			v := math.Abs(y - prev[k])
+			d[k] = v
+			if v > m {
+				m = v
+			}
+		}
+		s.eBlocks[b] = reduce.SumSquares(cur)
+		if wholeBlocks {
+			s.dBlocks[b] = reduce.Pairwise(d)
 		}
 	}
-	energy := reduce.SumSquares(cur)
-	if energy-energy != 0 {
+	energy := accumulate(s.eBlocks)
+	if energy-energy != 0 { // NaN, infinity or an overflow of the squares
 		return badSnapshot(field, s.t)
 	}
-	s.last, s.next = next, s.last
+	s.last, s.next = s.next, s.last
 	if s.t > 0 {
 		s.dvMax = m
-		s.scanStability(reduce.StdOfSum(d, s.dvSum.AddSum(d)))
+		var sum float64
+		if wholeBlocks {
+			sum = accumulate(s.dBlocks)
+			s.dvSum.AddBlockSums(s.dBlocks)
+		} else {
+			sum = s.dvSum.AddSum(s.delta)
+		}
+		s.scanStability(reduce.StdOfSum(s.delta, sum))
 	}
 	s.energy = append(s.energy, energy)
-	s.curMV, s.prevMV = prev, cur
+	s.curMV, s.prevMV = s.prevMV, s.curMV
 	s.t++
 	return nil
+}
+
+// accumulate adds block sums in order to an accumulator starting at 0.0,
+// as numpy's reduction does (reduce.Sum = accumulate of the blocks'
+// pairwise sums).
+func accumulate(blockSums []float64) float64 {
+	acc := 0.0
+	for _, b := range blockSums {
+		acc += b
+	}
+	return acc
 }
 
 // snapshotEnergy writes the snapshot in mV into mv and returns its energy
@@ -156,7 +197,7 @@ func (s *Stream) Features() (Vector, error) {
 		s.ws = newWorkspace(s.n)
 	}
 	var v Vector
-	s.ws.static(s.last, s.cfg, &v)
+	s.ws.static(s.prevMV, s.ws.maskOf(s.last, s.th), s.cfg, &v)
 	if s.t < 2 {
 		return v, nil
 	}

@@ -198,6 +198,29 @@ func TestSummerAddSum(t *testing.T) {
 	}
 }
 
+func TestSummerAddBlockSums(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	x := make([]float64, 3*BlockSize)
+	for i := range x {
+		x[i] = r.NormFloat64()
+	}
+	var s, ref Summer
+	for b := range 3 {
+		s.AddBlockSums([]float64{Pairwise(x[b*BlockSize : (b+1)*BlockSize])})
+	}
+	ref.Add(x)
+	if s.Sum() != ref.Sum() || s.Sum() != Sum(x) || s.Len() != ref.Len() {
+		t.Fatalf("AddBlockSums: %v (len %d), Add: %v (len %d)", s.Sum(), s.Len(), ref.Sum(), ref.Len())
+	}
+	s.Add(x[:3])
+	defer func() {
+		if recover() == nil {
+			t.Fatal("AddBlockSums on an unaligned Summer did not panic")
+		}
+	}()
+	s.AddBlockSums([]float64{1})
+}
+
 func TestSummerSumIsNonDestructive(t *testing.T) {
 	var s Summer
 	x := ones(BlockSize+10, 0.25)

@@ -68,6 +68,21 @@ func (s *Summer) AddSum(x []float64) float64 {
 	return sum + Pairwise(x)
 }
 
+// AddBlockSums adds len(blockSums) full blocks of BlockSize values given by
+// their Pairwise sums, which the caller computed while the values were in
+// cache. The Summer must be at a block boundary (every earlier piece a
+// whole number of blocks); otherwise the blocks would not line up with
+// numpy's and AddBlockSums panics.
+func (s *Summer) AddBlockSums(blockSums []float64) {
+	if s.fill != 0 {
+		panic("reduce: AddBlockSums on a Summer that is not at a block boundary")
+	}
+	for _, b := range blockSums {
+		s.acc += b
+	}
+	s.count += len(blockSums) * BlockSize
+}
+
 // Len returns the number of values added so far.
 func (s *Summer) Len() int { return s.count }
 
