@@ -22,7 +22,12 @@ func defaultConnectors() map[v1alpha1.ConnectorType]ConnectorBuilder {
 
 // defaultPublishers lists the built-in publisher builders.
 func defaultPublishers() map[v1alpha1.PublisherType]PublisherBuilder {
-	return map[v1alpha1.PublisherType]PublisherBuilder{}
+	return map[v1alpha1.PublisherType]PublisherBuilder{
+		v1alpha1.PublisherKafka:    buildKafkaPublisher,
+		v1alpha1.PublisherWebhook:  buildWebhookPublisher,
+		v1alpha1.PublisherRedis:    buildRedisPublisher,
+		v1alpha1.PublisherRabbitMQ: buildRabbitMQPublisher,
+	}
 }
 
 // errMissingSection is wrapped when spec.<type> is absent.

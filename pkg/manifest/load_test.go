@@ -1,6 +1,8 @@
 package manifest
 
 import (
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -228,3 +230,5 @@ func TestLoadFilesReadsDirectoriesInOrder(t *testing.T) {
 		t.Errorf("empty directory: %v", err)
 	}
 }
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
