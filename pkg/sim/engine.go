@@ -90,7 +90,7 @@ func NewEngine(cfg EngineConfig, opts ...Option) (*Engine, error) {
 	if cfg.RandomSeed != nil && *cfg.RandomSeed < 0 {
 		return nil, &ConfigError{"random_seed", float64(*cfg.RandomSeed), "expected non-negative integer"}
 	}
-	o := options{workers: defaultWorkers(cfg.GridSize)}
+	o := options{workers: defaultWorkers(cfg)}
 	for _, opt := range opts {
 		opt(&o)
 	}

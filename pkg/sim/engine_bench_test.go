@@ -31,7 +31,7 @@ func BenchmarkSimulate(b *testing.B) {
 
 // BenchmarkSimulateWorkers compares worker counts on the large grids.
 func BenchmarkSimulateWorkers(b *testing.B) {
-	for _, n := range []int{128, 256} {
+	for _, n := range []int{128, 256, 512} {
 		for _, jitter := range []bool{false, true} {
 			for _, w := range []int{1, 2} {
 				b.Run(fmt.Sprintf("grid=%d/steps=200/jitter=%v/workers=%d", n, jitter, w), func(b *testing.B) {

@@ -19,26 +19,33 @@ func WithWorkers(n int) Option {
 }
 
 // parallelMinGrid is the smallest grid for which the default uses more
-// than one goroutine: below it the per-step synchronisation costs more
-// than the work it shares.
-const parallelMinGrid = 128
+// than one goroutine. Measured on 2 vCPUs (docs/BENCHMARKS.md): with the
+// vector kernels a 256 x 256 step takes ~90 µs on one core, and splitting
+// it gained nothing on a busy machine (two channel hand-offs per step and
+// the shared core eat the gain); from 512 x 512 on it gains ~1.3x. With
+// jitter the sequential normal draws dominate and more goroutines only
+// add CPU time, so jitter runs stay sequential by default.
+const parallelMinGrid = 512
 
-func defaultWorkers(n int) int {
-	if n < parallelMinGrid {
+func defaultWorkers(cfg EngineConfig) int {
+	if cfg.GridSize < parallelMinGrid || cfg.QuantumJitter {
 		return 1
 	}
 	return min(runtime.GOMAXPROCS(0), 4)
 }
 
 // workerPool runs the rows of a step on helper goroutines plus the calling
-// goroutine. Rows are split into contiguous bands, one per goroutine. With
-// jitter, the calling goroutine draws the step's N*N standard normals into
-// a buffer (in row-major order, the reference's stream order) while the
-// helpers compute the stencils, then all bands add the jitter and clamp.
+// goroutine. Rows are split into contiguous bands, one per goroutine.
+// With jitter, the calling goroutine draws the step's N*N standard normals
+// into a buffer (in row-major order, the reference's stream order) while
+// the helpers alone compute the stencils (bands split among the helpers
+// only, as drawing the normals takes longer than the stencils), then all
+// goroutines add the jitter and clamp their bands.
 type workerPool struct {
-	e      *Engine
-	bands  []int // band k is rows [bands[k], bands[k+1])
-	lap    []rowBuffers
+	e            *Engine
+	bands        []int // band k is rows [bands[k], bands[k+1])
+	stencilBands []int // with jitter: the helpers' bands of the stencil phase
+	lap          []rowBuffers
 	stats  []rowStats
 	noise  []float64
 	cmd    []chan phase
@@ -70,6 +77,11 @@ func newWorkerPool(e *Engine, workers int) *workerPool {
 	}
 	if e.cfg.QuantumJitter {
 		p.noise = make([]float64, e.n*e.n)
+		helpers := max(workers-1, 1)
+		p.stencilBands = make([]int, helpers+1)
+		for k := range helpers + 1 {
+			p.stencilBands[k] = k * e.n / helpers
+		}
 	}
 	return p
 }
@@ -108,6 +120,7 @@ func (p *workerPool) band(k int, ph phase) rowStats {
 	case phaseFull:
 		return p.e.rows(i0, i1, p.turing, &p.lap[k], true)
 	case phaseStencil:
+		i0, i1 = p.stencilBands[k], p.stencilBands[k+1]
 		return p.e.rows(i0, i1, p.turing, &p.lap[k], false)
 	default:
 		var st rowStats
@@ -142,10 +155,9 @@ func (p *workerPool) run(turing bool) rowStats {
 		return p.dispatch(phaseFull, func() rowStats { return p.band(last, phaseFull) })
 	}
 	st := p.dispatch(phaseStencil, func() rowStats {
-		// Draw the jitter while the helpers compute their stencils, then
-		// do the own band's stencil.
+		// Draw the jitter while the helpers compute the stencils.
 		p.e.gen.FillStandardNormal(p.noise)
-		return p.band(last, phaseStencil)
+		return rowStats{}
 	})
 	st.add(p.dispatch(phaseFinish, func() rowStats { return p.band(last, phaseFinish) }))
 	return st
