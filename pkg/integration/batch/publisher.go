@@ -28,6 +28,16 @@ type Sink interface {
 	Close(ctx context.Context) error
 }
 
+// Syncer is implemented by sinks that make sent messages durable in a
+// separate step (the JSONL file publisher fsyncs). Sync is called once at
+// the end of every flush that sent something; the messages of that flush
+// count as delivered (messages_sent, Done(nil)) only after Sync succeeded.
+// When Sync fails they are put back at the head of the buffer under
+// at_least_once (they may be written twice) and given up under at_most_once.
+type Syncer interface {
+	Sync(ctx context.Context) error
+}
+
 // memoryWarningFraction is the buffer fill level that logs "Memory usage increasing".
 const memoryWarningFraction = 0.8
 
@@ -352,6 +362,8 @@ func (p *Publisher) flush(ctx context.Context) error {
 	p.base.Logger().Debug("Flushing", "operation", "flush", "batch_len", n)
 	failed := 0
 	var lastErr error
+	var unsynced []entry
+	syncer, _ := p.sink.(Syncer)
 	for range n {
 		e, ok := p.head()
 		if !ok {
@@ -361,14 +373,19 @@ func (p *Publisher) flush(ctx context.Context) error {
 		switch {
 		case err == nil:
 			p.pop()
-			p.base.Sent(len(e.msg.Body), "event_id", e.msg.EventID)
-			done(e, nil)
+			if syncer != nil {
+				unsynced = append(unsynced, e)
+			} else {
+				p.delivered(e)
+			}
 			continue
 		case ctx.Err() != nil:
+			_ = p.commit(ctx, syncer, unsynced)
 			return fmt.Errorf("flush interrupted with %d message(s) buffered: %w", p.Buffered(), ctx.Err())
 		}
 		lastErr = err
 		if p.keep(err) {
+			_ = p.commit(ctx, syncer, unsynced)
 			p.backoff()
 			return fmt.Errorf("%d message(s) not delivered, kept for retry: %w", p.Buffered(), err)
 		}
@@ -376,12 +393,49 @@ func (p *Publisher) flush(ctx context.Context) error {
 		p.giveUp(e, err)
 		failed++
 	}
+	if err := p.commit(ctx, syncer, unsynced); err != nil {
+		p.backoff()
+		return fmt.Errorf("%d message(s) not made durable: %w", len(unsynced), err)
+	}
 	p.failedFlushes, p.retryAt = 0, time.Time{}
 	if failed > 0 {
 		return fmt.Errorf("%d of %d message(s) not delivered: %w", failed, n, lastErr)
 	}
 	p.base.Metrics.BatchesSent.Add(1)
 	return nil
+}
+
+// delivered accounts one message the destination accepted.
+func (p *Publisher) delivered(e entry) {
+	p.base.Sent(len(e.msg.Body), "event_id", e.msg.EventID)
+	done(e, nil)
+}
+
+// commit syncs the sink (when it is a Syncer) and then reports the sent
+// messages as delivered; on failure they go back to the head of the buffer
+// (at_least_once) or are given up (at_most_once).
+func (p *Publisher) commit(ctx context.Context, syncer Syncer, sent []entry) error {
+	if syncer == nil || len(sent) == 0 {
+		return nil
+	}
+	err := p.base.Do(ctx, "flush", syncer.Sync)
+	if err == nil {
+		for _, e := range sent {
+			p.delivered(e)
+		}
+		return nil
+	}
+	if p.cfg.DeliveryGuarantee == integration.AtMostOnce {
+		for _, e := range sent {
+			p.giveUp(e, err)
+		}
+		return err
+	}
+	p.mu.Lock()
+	p.buf = append(append(make([]entry, 0, len(sent)+len(p.buf)), sent...), p.buf...)
+	p.base.Metrics.Buffered.Store(int64(len(p.buf)))
+	p.mu.Unlock()
+	return err
 }
 
 // keep reports whether a failed message stays at the head of the buffer

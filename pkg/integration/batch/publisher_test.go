@@ -524,3 +524,58 @@ func TestConcurrentPublishers(t *testing.T) {
 		t.Fatalf("delivered %d, done %d, %+v", len(seen), doneCount, h.metrics())
 	}
 }
+
+type syncSink struct {
+	*fakeSink
+	syncs    int
+	failSync int // fail this many syncs first
+}
+
+func (s *syncSink) Sync(context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.syncs++
+	if s.syncs <= s.failSync {
+		return errors.New("fsync: input/output error")
+	}
+	return nil
+}
+
+func TestSyncerDefersDelivery(t *testing.T) {
+	fake := clock.NewFake(epoch)
+	sink := &syncSink{fakeSink: newSink(nil), failSync: 1}
+	res := &results{changed: make(chan struct{}, 100)}
+	p, err := New(integration.PublisherConfig{BatchSize: 100, RetryConfig: integration.RetryConfig{
+		RetryStrategy: integration.RetryNone, CircuitBreakerThreshold: 100}}, sink,
+		component.Options{ID: "jsonl-x", Kind: "jsonl", Clock: fake})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Disconnect(t.Context())
+	for _, id := range []string{"a", "b"} {
+		if err := p.Publish(t.Context(), integration.Outgoing{EventID: id, Body: []byte("{}"), Done: res.done(id)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err = p.Flush(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "2 message(s) not made durable: fsync: input/output error") {
+		t.Fatal(err)
+	}
+	if _, ok := res.get("a"); ok || p.Buffered() != 2 || p.Snapshot().Publisher.MessagesSent != 0 {
+		t.Fatal("messages reported before a successful sync")
+	}
+	if err := p.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if e, ok := res.get("b"); !ok || e != nil {
+		t.Fatal("Done after sync")
+	}
+	m := p.Snapshot().Publisher
+	if m.MessagesSent != 2 || m.BatchesSent != 1 || m.PublishErrors != 1 || sink.syncs != 2 {
+		t.Fatalf("%+v syncs=%d", m, sink.syncs)
+	}
+	// at-least-once: the unsynced pair was written again.
+	if got := strings.Join(sink.delivered(), ","); got != "a,b,a,b" {
+		t.Fatal(got)
+	}
+}
