@@ -46,11 +46,11 @@ type workerPool struct {
 	bands        []int // band k is rows [bands[k], bands[k+1])
 	stencilBands []int // with jitter: the helpers' bands of the stencil phase
 	lap          []rowBuffers
-	stats  []rowStats
-	noise  []float64
-	cmd    []chan phase
-	done   chan struct{}
-	turing bool
+	stats        []rowStats
+	noise        []float64
+	cmd          []chan phase
+	done         chan struct{}
+	turing       bool
 }
 
 type phase int
