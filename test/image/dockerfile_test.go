@@ -217,7 +217,7 @@ func TestBuildTargetsAreMainPackages(t *testing.T) {
 		}
 		pkg, err := build.ImportDir(filepath.Join(repoRoot, b.pkgPath), 0)
 		if err != nil {
-			t.Errorf("build target %s: %v", b.pkgPath, err)
+			t.Errorf("the Dockerfile builds %s (-o %s) but it is not a Go package: %v", b.pkgPath, b.output, err)
 			continue
 		}
 		if pkg.Name != "main" {
