@@ -90,20 +90,8 @@ func (s *Stream) Add(field []float64) error {
 	m := s.dvMax
 	for b, lo := 0, 0; lo < nn; b, lo = b+1, lo+bs {
 		hi := min(lo+bs, nn)
-		f, cur, prev := field[lo:hi], s.curMV[lo:hi], s.prevMV[lo:hi]
-		d, next := s.delta[lo:hi], s.next[lo:hi]
-		d, next, cur = d[:len(f)], next[:len(f)], cur[:len(f)]
-		prev = prev[:len(f)]
-		for k, x := range f {
-			next[k] = x
-			y := float64(x * mvScale) // rounded: no fused multiply-subtract below
-			cur[k] = y
-			v := math.Abs(y - prev[k])
-			d[k] = v
-			if v > m {
-				m = v
-			}
-		}
+		f, cur, d := field[lo:hi], s.curMV[lo:hi], s.delta[lo:hi]
+		m = fused(f, s.next[lo:hi], cur, s.prevMV[lo:hi], d, m)
 		s.eBlocks[b] = reduce.SumSquares(cur)
 		if wholeBlocks {
 			s.dBlocks[b] = reduce.Pairwise(d)

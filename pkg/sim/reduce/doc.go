@@ -8,6 +8,12 @@
 // block sums sequentially, starting from 0.0. A naive loop, Kahan summation or
 // a different block split changes the last bits of the result.
 //
+// On amd64 with AVX2 the 128-value leaves of power-of-two slices are summed
+// four at a time by an assembly kernel whose lanes perform exactly the
+// scalar leaf's additions (VADDPD/VMULPD/VSUBPD, no fused multiply-add), so
+// the results do not depend on the kernel; build with -tags purego for the
+// Go loops only.
+//
 // # Streaming
 //
 // [Summer] accepts the values in pieces of any size and gives exactly the

@@ -53,37 +53,117 @@ func StdOfSum(x []float64, sum float64) float64 {
 // each square is computed (and rounded) exactly as it would be stored, then
 // added in Pairwise's order.
 func SumSqDev(x []float64, mu float64) float64 {
-	return sumWith(x, mu, leafSqDev)
+	return sumKind(x, mu, kindSqDev)
 }
 
 // SumSquares returns Sum of x_k * x_k (numpy's sum(x**2)) without
 // materialising the squares.
 func SumSquares(x []float64) float64 {
-	return sumWith(x, 0, leafSq)
+	return sumKind(x, 0, kindSq)
 }
 
-// sumWith is Sum over values transformed by a leaf function: the block and
-// pairwise tree of Sum, with leaf summing up to leafSize transformed values
-// in Pairwise's leaf order.
-func sumWith(x []float64, mu float64, leaf func([]float64, float64) float64) float64 {
+// Pairwise returns numpy's pairwise sum of x (one block; no BlockSize
+// split):
+//
+//	n < 8:        ((0 + x0) + x1) + ...
+//	8 <= n <= 128: eight strided partial sums p0..p7, combined as
+//	              ((p0+p1)+(p2+p3))+((p4+p5)+(p6+p7)), then the n mod 8
+//	              remaining elements added in order
+//	n > 128:      h = n/2 rounded down to a multiple of 8;
+//	              Pairwise(x[:h]) + Pairwise(x[h:])
+func Pairwise(x []float64) float64 {
+	return pairwiseKind(x, 0, kindSum)
+}
+
+// kind selects the values a reduction sums: x_k, x_k^2 or (x_k - mu)^2.
+type kind int
+
+const (
+	kindSum kind = iota
+	kindSq
+	kindSqDev
+)
+
+// sumKind is Sum over the values selected by k.
+func sumKind(x []float64, mu float64, k kind) float64 {
 	acc := 0.0
 	for len(x) > BlockSize {
-		acc += pairwiseWith(x[:BlockSize], mu, leaf)
+		acc += pairwiseKind(x[:BlockSize], mu, k)
 		x = x[BlockSize:]
 	}
-	return acc + pairwiseWith(x, mu, leaf)
+	return acc + pairwiseKind(x, mu, k)
 }
 
-func pairwiseWith(x []float64, mu float64, leaf func([]float64, float64) float64) float64 {
-	if len(x) <= leafSize {
-		return leaf(x, mu)
+// pairwiseKind is Pairwise over the values selected by k. Slices of
+// 128 * 2^j values (4 to 64 leaves) split into a perfectly balanced tree of
+// 128-value leaves; those leaves are summed in batches by a SIMD kernel when
+// there is one (leavesBatch), then combined level by level, which is the
+// same tree as the recursion.
+func pairwiseKind(x []float64, mu float64, k kind) float64 {
+	n := len(x)
+	if n <= leafSize {
+		return leaf(x, mu, k)
 	}
-	h := len(x) / 2
+	if n >= 4*leafSize && n <= BlockSize && n&(n-1) == 0 && haveLeavesBatch {
+		var sums [BlockSize / leafSize]float64
+		w := n / leafSize
+		leavesBatch(x, mu, k, sums[:w])
+		for ; w > 1; w /= 2 {
+			for i := range w / 2 {
+				sums[i] = sums[2*i] + sums[2*i+1]
+			}
+		}
+		return sums[0]
+	}
+	h := n / 2
 	h -= h % 8
-	return pairwiseWith(x[:h], mu, leaf) + pairwiseWith(x[h:], mu, leaf)
+	return pairwiseKind(x[:h], mu, k) + pairwiseKind(x[h:], mu, k)
 }
 
-// leafSqDev is Pairwise's leaf over (x_k - mu)^2. The explicit float64
+// leaf sums at most leafSize values selected by k in Pairwise's leaf order.
+func leaf(x []float64, mu float64, k kind) float64 {
+	switch k {
+	case kindSq:
+		return leafSq(x)
+	case kindSqDev:
+		return leafSqDev(x, mu)
+	}
+	return leafSum(x)
+}
+
+// leafSum is Pairwise for len(x) <= leafSize.
+func leafSum(x []float64) float64 {
+	n := len(x)
+	if n < 8 {
+		r := 0.0
+		for _, v := range x {
+			r += v
+		}
+		return r
+	}
+	p0, p1, p2, p3 := x[0], x[1], x[2], x[3]
+	p4, p5, p6, p7 := x[4], x[5], x[6], x[7]
+	end := n - n%8
+	i := 8
+	for ; i < end; i += 8 {
+		g := x[i : i+8 : i+8]
+		p0 += g[0]
+		p1 += g[1]
+		p2 += g[2]
+		p3 += g[3]
+		p4 += g[4]
+		p5 += g[5]
+		p6 += g[6]
+		p7 += g[7]
+	}
+	r := ((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7))
+	for ; i < n; i++ {
+		r += x[i]
+	}
+	return r
+}
+
+// leafSqDev is leafSum over (x_k - mu)^2. The explicit float64
 // conversions keep the compiler from fusing square and sum into one FMA.
 func leafSqDev(x []float64, mu float64) float64 {
 	sq := func(v float64) float64 { d := v - mu; return float64(d * d) }
@@ -117,8 +197,8 @@ func leafSqDev(x []float64, mu float64) float64 {
 	return r
 }
 
-// leafSq is Pairwise's leaf over x_k^2.
-func leafSq(x []float64, _ float64) float64 {
+// leafSq is leafSum over x_k^2.
+func leafSq(x []float64) float64 {
 	sq := func(v float64) float64 { return float64(v * v) }
 	n := len(x)
 	if n < 8 {
@@ -148,50 +228,4 @@ func leafSq(x []float64, _ float64) float64 {
 		r += sq(x[i])
 	}
 	return r
-}
-
-// Pairwise returns numpy's pairwise sum of x (one block; no BlockSize
-// split):
-//
-//	n < 8:        ((0 + x0) + x1) + ...
-//	8 <= n <= 128: eight strided partial sums p0..p7, combined as
-//	              ((p0+p1)+(p2+p3))+((p4+p5)+(p6+p7)), then the n mod 8
-//	              remaining elements added in order
-//	n > 128:      h = n/2 rounded down to a multiple of 8;
-//	              Pairwise(x[:h]) + Pairwise(x[h:])
-func Pairwise(x []float64) float64 {
-	n := len(x)
-	switch {
-	case n < 8:
-		r := 0.0
-		for _, v := range x {
-			r += v
-		}
-		return r
-	case n <= leafSize:
-		p0, p1, p2, p3 := x[0], x[1], x[2], x[3]
-		p4, p5, p6, p7 := x[4], x[5], x[6], x[7]
-		end := n - n%8
-		i := 8
-		for ; i < end; i += 8 {
-			g := x[i : i+8 : i+8]
-			p0 += g[0]
-			p1 += g[1]
-			p2 += g[2]
-			p3 += g[3]
-			p4 += g[4]
-			p5 += g[5]
-			p6 += g[6]
-			p7 += g[7]
-		}
-		r := ((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7))
-		for ; i < n; i++ {
-			r += x[i]
-		}
-		return r
-	default:
-		h := n / 2
-		h -= h % 8
-		return Pairwise(x[:h]) + Pairwise(x[h:])
-	}
 }
