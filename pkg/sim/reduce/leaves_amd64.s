@@ -28,10 +28,6 @@
 #define INIT_SUM(OFF, Y) VMOVUPD OFF(SI), Y
 #define ADD_SUM(OFF, Y) VADDPD OFF(SI)(AX*1), Y, Y
 
-// Squares: v = x*x.
-#define INIT_SQ(OFF, Y) VMOVUPD OFF(SI), Y; VMULPD Y, Y, Y
-#define ADD_SQ(OFF, Y) VMOVUPD OFF(SI)(AX*1), Y9; VMULPD Y9, Y9, Y9; VADDPD Y9, Y, Y
-
 // Squared deviations: d = x - mu (mu in Y15), v = d*d.
 #define INIT_DEV(OFF, Y) VMOVUPD OFF(SI), Y; VSUBPD Y15, Y, Y; VMULPD Y, Y, Y
 #define ADD_DEV(OFF, Y) VMOVUPD OFF(SI)(AX*1), Y9; VSUBPD Y15, Y9, Y9; VMULPD Y9, Y9, Y9; VADDPD Y9, Y, Y
@@ -57,36 +53,6 @@ group:
 inner:
 	ADD_SUM(0, Y0); ADD_SUM(32, Y1); ADD_SUM(1024, Y2); ADD_SUM(1056, Y3)
 	ADD_SUM(2048, Y4); ADD_SUM(2080, Y5); ADD_SUM(3072, Y6); ADD_SUM(3104, Y7)
-	ADDQ  $64, AX
-	CMPQ  AX, $1024
-	JLT   inner
-	COMBINE4
-	ADDQ  $4096, SI
-	ADDQ  $32, DI
-	DECQ  CX
-	JMP   group
-
-end:
-	VZEROUPPER
-	RET
-
-// func leavesSqAVX2(x []float64, out []float64)
-TEXT ·leavesSqAVX2(SB), NOSPLIT, $0-48
-	MOVQ x_base+0(FP), SI
-	MOVQ out_base+24(FP), DI
-	MOVQ out_len+32(FP), CX
-	SHRQ $2, CX
-
-group:
-	TESTQ CX, CX
-	JZ    end
-	INIT_SQ(0, Y0); INIT_SQ(32, Y1); INIT_SQ(1024, Y2); INIT_SQ(1056, Y3)
-	INIT_SQ(2048, Y4); INIT_SQ(2080, Y5); INIT_SQ(3072, Y6); INIT_SQ(3104, Y7)
-	MOVQ  $64, AX
-
-inner:
-	ADD_SQ(0, Y0); ADD_SQ(32, Y1); ADD_SQ(1024, Y2); ADD_SQ(1056, Y3)
-	ADD_SQ(2048, Y4); ADD_SQ(2080, Y5); ADD_SQ(3072, Y6); ADD_SQ(3104, Y7)
 	ADDQ  $64, AX
 	CMPQ  AX, $1024
 	JLT   inner

@@ -57,9 +57,10 @@ func SumSqDev(x []float64, mu float64) float64 {
 }
 
 // SumSquares returns Sum of x_k * x_k (numpy's sum(x**2)) without
-// materialising the squares.
+// materialising the squares. (It is SumSqDev with mu = 0: x - 0.0 is
+// exactly x, signed zeros included, so the squares are the same.)
 func SumSquares(x []float64) float64 {
-	return sumKind(x, 0, kindSq)
+	return sumKind(x, 0, kindSqDev)
 }
 
 // Pairwise returns numpy's pairwise sum of x (one block; no BlockSize
@@ -75,12 +76,11 @@ func Pairwise(x []float64) float64 {
 	return pairwiseKind(x, 0, kindSum)
 }
 
-// kind selects the values a reduction sums: x_k, x_k^2 or (x_k - mu)^2.
+// kind selects the values a reduction sums: x_k or (x_k - mu)^2.
 type kind int
 
 const (
 	kindSum kind = iota
-	kindSq
 	kindSqDev
 )
 
@@ -122,10 +122,7 @@ func pairwiseKind(x []float64, mu float64, k kind) float64 {
 
 // leaf sums at most leafSize values selected by k in Pairwise's leaf order.
 func leaf(x []float64, mu float64, k kind) float64 {
-	switch k {
-	case kindSq:
-		return leafSq(x)
-	case kindSqDev:
+	if k == kindSqDev {
 		return leafSqDev(x, mu)
 	}
 	return leafSum(x)
@@ -167,39 +164,6 @@ func leafSum(x []float64) float64 {
 // conversions keep the compiler from fusing square and sum into one FMA.
 func leafSqDev(x []float64, mu float64) float64 {
 	sq := func(v float64) float64 { d := v - mu; return float64(d * d) }
-	n := len(x)
-	if n < 8 {
-		r := 0.0
-		for _, v := range x {
-			r += sq(v)
-		}
-		return r
-	}
-	p0, p1, p2, p3 := sq(x[0]), sq(x[1]), sq(x[2]), sq(x[3])
-	p4, p5, p6, p7 := sq(x[4]), sq(x[5]), sq(x[6]), sq(x[7])
-	end := n - n%8
-	i := 8
-	for ; i < end; i += 8 {
-		g := x[i : i+8 : i+8]
-		p0 += sq(g[0])
-		p1 += sq(g[1])
-		p2 += sq(g[2])
-		p3 += sq(g[3])
-		p4 += sq(g[4])
-		p5 += sq(g[5])
-		p6 += sq(g[6])
-		p7 += sq(g[7])
-	}
-	r := ((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7))
-	for ; i < n; i++ {
-		r += sq(x[i])
-	}
-	return r
-}
-
-// leafSq is leafSum over x_k^2.
-func leafSq(x []float64) float64 {
-	sq := func(v float64) float64 { return float64(v * v) }
 	n := len(x)
 	if n < 8 {
 		r := 0.0
