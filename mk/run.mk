@@ -18,7 +18,7 @@ run: build ## Run the local example pipeline (examples/local/) end to end and pr
 	receiver=$$!; \
 	trap 'kill $$receiver 2>/dev/null || true' EXIT; \
 	for i in $$(seq 100); do curl -fs http://$(RUN_RECEIVER)/healthz >/dev/null && break; sleep 0.1; done; \
-	code=0; $(BIN)/mfn run -f examples/local/ || code=$$?; \
+	code=0; $(BIN)/mfn run -f examples/local/ -log-level warn || code=$$?; \
 	kill $$receiver; wait $$receiver 2>/dev/null || true; trap - EXIT; \
 	echo; echo "Results in $(RUN_OUT)/:"; \
 	printf '  %-28s %5s lines  (every publisher: the §9.2 result envelopes)\n' results.jsonl "$$(wc -l < $(RUN_OUT)/results.jsonl)"; \

@@ -60,6 +60,9 @@ func (p *pipelineFlags) logger(w io.Writer) (*slog.Logger, error) {
 
 // newRuntime resolves and builds the pipeline of set and wraps it in a runtime.
 func newRuntime(set *manifest.Set, pf pipelineFlags, env manifest.Env, worker string) (*pipeline.Runtime, *manifest.Built, error) {
+	if env.Worker == "" {
+		env.Worker = worker
+	}
 	resolved, err := set.Resolve(pf.pipeline)
 	if err != nil {
 		return nil, nil, err

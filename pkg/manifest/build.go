@@ -23,6 +23,9 @@ type Env struct {
 	Registerer prometheus.Registerer
 	// Logger receives the components' logs; nil means slog.Default().
 	Logger *slog.Logger
+	// Worker is the worker name, substituted for "{worker}" in JSON Lines
+	// file names.
+	Worker string
 }
 
 // ConnectorBuilder constructs a connector of one type from its manifest.

@@ -17,6 +17,7 @@ func defaultConnectors() map[v1alpha1.ConnectorType]ConnectorBuilder {
 	return map[v1alpha1.ConnectorType]ConnectorBuilder{
 		v1alpha1.ConnectorREST:  buildREST,
 		v1alpha1.ConnectorKafka: buildKafkaConnector,
+		v1alpha1.ConnectorFile:  buildFileConnector,
 	}
 }
 
@@ -27,6 +28,7 @@ func defaultPublishers() map[v1alpha1.PublisherType]PublisherBuilder {
 		v1alpha1.PublisherWebhook:  buildWebhookPublisher,
 		v1alpha1.PublisherRedis:    buildRedisPublisher,
 		v1alpha1.PublisherRabbitMQ: buildRabbitMQPublisher,
+		v1alpha1.PublisherJSONL:    buildJSONLPublisher,
 	}
 }
 
