@@ -170,3 +170,24 @@ func BenchmarkFillStandardNormal(b *testing.B) {
 	}
 	b.SetBytes(int64(8 * len(buf)))
 }
+
+// TestLog1pMatchesGlibc checks the tail's log1p against glibc vectors,
+// including inputs on which math.Log1p is off by one ulp.
+func TestLog1pMatchesGlibc(t *testing.T) {
+	differsFromGo := 0
+	for _, v := range log1pVectors {
+		x, want := math.Float64frombits(v[0]), math.Float64frombits(v[1])
+		if got := log1p(x); !sameFloat(got, want) {
+			t.Errorf("log1p(%v) = %v, want %v", x, got, want)
+		}
+		if !sameFloat(math.Log1p(x), want) {
+			differsFromGo++
+		}
+	}
+	if differsFromGo < 48 {
+		t.Fatalf("only %d vectors distinguish math.Log1p; the table is meant to", differsFromGo)
+	}
+	if !math.IsNaN(log1p(-2)) || !math.IsInf(log1p(-1), -1) || !math.IsInf(log1p(math.Inf(1)), 1) || !math.IsNaN(log1p(math.NaN())) {
+		t.Fatal("log1p special cases")
+	}
+}

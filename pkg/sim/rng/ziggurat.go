@@ -89,8 +89,8 @@ func (g *Generator) normalTail(rabs uint64) float64 {
 	for {
 		// xx is rounded here: it is added to R below, and without the
 		// conversion arm64 fuses the product into that addition.
-		xx := float64(-zigInvR * math.Log1p(-g.Float64()))
-		yy := -math.Log1p(-g.Float64())
+		xx := float64(-zigInvR * log1p(-g.Float64()))
+		yy := -log1p(-g.Float64())
 		if yy+yy > float64(xx*xx) {
 			if (rabs>>8)&1 != 0 {
 				return -(zigR + xx)
