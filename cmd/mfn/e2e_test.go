@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -440,3 +441,18 @@ func sameJSON(a string, b []byte) bool {
 	var x, y bytes.Buffer
 	return json.Compact(&x, []byte(a)) == nil && json.Compact(&y, b) == nil && x.String() == y.String()
 }
+
+// contextUntil returns a context that ends with the test or when stop closes.
+func contextUntil(t *testing.T, stop <-chan struct{}) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() {
+		select {
+		case <-stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
+}
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }

@@ -15,9 +15,10 @@ import (
 // defaultConnectors lists the built-in connector builders.
 func defaultConnectors() map[v1alpha1.ConnectorType]ConnectorBuilder {
 	return map[v1alpha1.ConnectorType]ConnectorBuilder{
-		v1alpha1.ConnectorREST:  buildREST,
-		v1alpha1.ConnectorKafka: buildKafkaConnector,
-		v1alpha1.ConnectorFile:  buildFileConnector,
+		v1alpha1.ConnectorREST:     buildREST,
+		v1alpha1.ConnectorKafka:    buildKafkaConnector,
+		v1alpha1.ConnectorFile:     buildFileConnector,
+		v1alpha1.ConnectorDatabase: buildDatabaseConnector,
 	}
 }
 
