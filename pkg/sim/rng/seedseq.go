@@ -69,7 +69,7 @@ func mix(x, y uint32) uint32 {
 }
 
 // Pool returns the mixed entropy pool.
-func (s SeedSequence) Pool() [poolSize]uint32 { return s.pool }
+func (s SeedSequence) Pool() [4]uint32 { return s.pool }
 
 // GenerateState64 fills dst with numpy's generate_state(len(dst),
 // dtype=uint64): 2*len(dst) 32-bit words, paired little-end first.
