@@ -10,7 +10,11 @@
 //     batch_size, when the oldest message is batch_timeout old, on
 //     Flush(ctx) and on Disconnect(ctx);
 //   - messages sent in order, one by one, each through the retry loop and
-//     the circuit breaker; the sink is connected lazily before the first send;
+//     the circuit breaker; the sink is connected lazily before the first send.
+//     A sink that implements BatchSender gets the whole run in one call
+//     (pipelining), and a retry resumes after the messages it accepted; a
+//     sink that implements Syncer (fsync) has the messages of a flush count
+//     as delivered only after Sync succeeded;
 //   - at_least_once (and exactly_once, for Kafka): on failure only the
 //     unsent remainder stays at the head of the buffer and is retried with
 //     backoff; at_most_once: the failed message is dropped (only failures

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -36,6 +37,15 @@ type Sink interface {
 // at_least_once (they may be written twice) and given up under at_most_once.
 type Syncer interface {
 	Sync(ctx context.Context) error
+}
+
+// BatchSender is implemented by sinks that can pipeline several messages
+// in one operation (send all, then await all acknowledgements). SendBatch
+// sends msgs in order and returns how many leading messages the
+// destination accepted; when that is less than len(msgs) the error is the
+// failure of msgs[n]. The batching engine retries the remainder.
+type BatchSender interface {
+	SendBatch(ctx context.Context, msgs []integration.Outgoing) (int, error)
 }
 
 // memoryWarningFraction is the buffer fill level that logs "Memory usage increasing".
@@ -364,20 +374,18 @@ func (p *Publisher) flush(ctx context.Context) error {
 	var lastErr error
 	var unsynced []entry
 	syncer, _ := p.sink.(Syncer)
-	for range n {
-		e, ok := p.head()
-		if !ok {
-			break
+	accept := func(e entry) {
+		if syncer != nil {
+			unsynced = append(unsynced, e)
+		} else {
+			p.delivered(e)
 		}
-		err := p.send(ctx, e)
+	}
+	for settled := 0; settled < n; {
+		k, err := p.sendRun(ctx, n-settled, accept)
+		settled += k
 		switch {
 		case err == nil:
-			p.pop()
-			if syncer != nil {
-				unsynced = append(unsynced, e)
-			} else {
-				p.delivered(e)
-			}
 			continue
 		case ctx.Err() != nil:
 			_ = p.commit(ctx, syncer, unsynced)
@@ -389,9 +397,14 @@ func (p *Publisher) flush(ctx context.Context) error {
 			p.backoff()
 			return fmt.Errorf("%d message(s) not delivered, kept for retry: %w", p.Buffered(), err)
 		}
+		e, ok := p.head()
+		if !ok {
+			break
+		}
 		p.pop()
 		p.giveUp(e, err)
 		failed++
+		settled++
 	}
 	if err := p.commit(ctx, syncer, unsynced); err != nil {
 		p.backoff()
@@ -444,12 +457,60 @@ func (p *Publisher) keep(err error) bool {
 	return p.cfg.DeliveryGuarantee != integration.AtMostOnce && !integration.IsPermanent(err)
 }
 
-// send connects lazily and sends one message through the retry loop.
-func (p *Publisher) send(ctx context.Context, e entry) error {
+// sendRun connects lazily and sends up to limit messages from the head of
+// the buffer as one retried operation: one message through Send, or, for a
+// BatchSender, the whole run through SendBatch (each retry resumes after
+// the messages already accepted). Accepted messages are popped and given to
+// accept. It returns how many were accepted and the error of the message
+// at the head when it stopped.
+func (p *Publisher) sendRun(ctx context.Context, limit int, accept func(entry)) (int, error) {
 	if err := p.Connect(ctx); err != nil {
-		return err
+		return 0, err
 	}
-	return p.base.Do(ctx, "publish", func(ctx context.Context) error { return p.sink.Send(ctx, e.msg) })
+	bs, isBatch := p.sink.(BatchSender)
+	if !isBatch || limit == 1 {
+		e, ok := p.head()
+		if !ok {
+			return 0, nil
+		}
+		err := p.base.Do(ctx, "publish", func(ctx context.Context) error { return p.sink.Send(ctx, e.msg) })
+		if err != nil {
+			return 0, err
+		}
+		p.pop()
+		accept(e)
+		return 1, nil
+	}
+	total := 0
+	err := p.base.Do(ctx, "publish", func(ctx context.Context) error {
+		run := p.peek(limit - total)
+		if len(run) == 0 {
+			return nil
+		}
+		msgs := make([]integration.Outgoing, len(run))
+		for i, e := range run {
+			msgs[i] = e.msg
+		}
+		k, err := bs.SendBatch(ctx, msgs)
+		k = min(max(k, 0), len(run))
+		for _, e := range run[:k] {
+			p.pop()
+			accept(e)
+		}
+		total += k
+		if err == nil && k < len(run) {
+			err = fmt.Errorf("batch sink accepted %d of %d messages without an error", k, len(run))
+		}
+		return err
+	})
+	return total, err
+}
+
+// peek returns up to n entries from the head of the buffer.
+func (p *Publisher) peek(n int) []entry {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.buf[:min(n, len(p.buf))])
 }
 
 // backoff schedules the next automatic flush after a failed one.

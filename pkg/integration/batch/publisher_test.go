@@ -579,3 +579,60 @@ func TestSyncerDefersDelivery(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+// pipeSink implements BatchSender on top of fakeSink.
+type pipeSink struct {
+	*fakeSink
+	calls [][]string
+}
+
+func (s *pipeSink) SendBatch(ctx context.Context, msgs []integration.Outgoing) (int, error) {
+	var ids []string
+	for _, m := range msgs {
+		ids = append(ids, m.EventID)
+	}
+	s.mu.Lock()
+	s.calls = append(s.calls, ids)
+	s.mu.Unlock()
+	for i, m := range msgs {
+		if err := s.Send(ctx, m); err != nil {
+			return i, err
+		}
+	}
+	return len(msgs), nil
+}
+
+func TestBatchSenderPipelinesAndResumes(t *testing.T) {
+	sink := &pipeSink{fakeSink: newSink(func(id string, attempt int) error {
+		if id == "c" && attempt == 1 {
+			return errors.New("NOT_ENOUGH_REPLICAS")
+		}
+		return nil
+	})}
+	res := &results{changed: make(chan struct{}, 100)}
+	p, err := New(integration.PublisherConfig{BatchSize: 100, RetryConfig: integration.RetryConfig{
+		RetryStrategy: integration.RetryImmediate}}, sink, component.Options{ID: "kafka-t", Kind: "kafka"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Disconnect(t.Context())
+	for _, id := range []string{"a", "b", "c", "d", "e"} {
+		_ = p.Publish(t.Context(), integration.Outgoing{EventID: id, Body: []byte("{}"), Done: res.done(id)})
+	}
+	if err := p.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(sink.delivered(), ","); got != "a,b,c,d,e" {
+		t.Fatal(got)
+	}
+	if len(sink.calls) != 2 || strings.Join(sink.calls[0], ",") != "a,b,c,d,e" || strings.Join(sink.calls[1], ",") != "c,d,e" {
+		t.Fatalf("calls %v: one pipelined run, the retry resumes at the failed message", sink.calls)
+	}
+	m := p.Snapshot().Publisher
+	if m.MessagesSent != 5 || m.RetryCount != 1 || m.BatchesSent != 1 || m.PublishErrors != 0 {
+		t.Fatalf("%+v", m)
+	}
+	if e, ok := res.get("e"); !ok || e != nil {
+		t.Fatal("Done")
+	}
+}
