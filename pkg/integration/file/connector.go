@@ -42,6 +42,8 @@ type Connector struct {
 
 	mu        sync.Mutex
 	connected bool
+	// streams cancels the active Consume calls at Disconnect.
+	streams map[*int]context.CancelFunc
 }
 
 var _ integration.Connector = (*Connector)(nil)
@@ -156,6 +158,35 @@ func (c *Connector) Consume(ctx context.Context, out chan<- *integration.Message
 	if err := c.Connect(ctx); err != nil {
 		return err
 	}
+	parent := ctx
+	ctx, stop := c.track(ctx)
+	defer stop()
+	err := c.consume(ctx, out)
+	if err != nil && parent.Err() == nil && ctx.Err() != nil {
+		return nil // ended by Disconnect
+	}
+	return err
+}
+
+// track derives a context that Disconnect cancels.
+func (c *Connector) track(ctx context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	key := new(int)
+	c.mu.Lock()
+	if c.streams == nil {
+		c.streams = map[*int]context.CancelFunc{}
+	}
+	c.streams[key] = cancel
+	c.mu.Unlock()
+	return ctx, func() {
+		c.mu.Lock()
+		delete(c.streams, key)
+		c.mu.Unlock()
+		cancel()
+	}
+}
+
+func (c *Connector) consume(ctx context.Context, out chan<- *integration.Message) error {
 	for {
 		names, err := c.scan()
 		if err != nil {
@@ -286,11 +317,15 @@ func (c *Connector) read(claimed, inbox string) ([]byte, int, error) {
 	return wrapped, len(data), err
 }
 
-// Disconnect sets status disconnected. Files handed out and not yet
-// settled stay in processing/ until settled or recovered after the lease.
+// Disconnect ends active Consume calls (they return nil) and sets status
+// disconnected. Files handed out and not yet settled stay in processing/
+// until settled or recovered after the lease. Calling it twice is safe.
 func (c *Connector) Disconnect(context.Context) error {
 	c.mu.Lock()
 	c.connected = false
+	for _, cancel := range c.streams {
+		cancel()
+	}
 	c.mu.Unlock()
 	c.base.Disconnected()
 	return nil

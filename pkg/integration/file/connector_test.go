@@ -376,6 +376,22 @@ func TestDisabled(t *testing.T) {
 	}
 }
 
+func TestDisconnectEndsActiveStream(t *testing.T) {
+	fake := clock.NewFake(time.Now())
+	c := newConn(t, ConnectorOptions{Directory: t.TempDir(), WatchMode: true}, fake)
+	done := make(chan error, 1)
+	go func() { done <- c.Consume(t.Context(), make(chan *integration.Message)) }()
+	if err := fake.WaitForTimers(t.Context(), 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Disconnect(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("stream ended by Disconnect must return nil, got %v", err)
+	}
+}
+
 func TestPosition(t *testing.T) {
 	if got := Position("a.json", 17, time.Unix(1733313600, 5)); got != "a.json@17:1733313600000000005" {
 		t.Fatal(got)
