@@ -268,12 +268,12 @@ func (c *Connector) process(ctx context.Context, name string, out chan<- *integr
 		}
 		return nil
 	}
-	c.base.Received(n, "file", name)
 	pos := Position(name, info.Size(), info.ModTime())
 	msg := integration.NewMessage(c.base.ID(), pos, payload, c.base.Clock().Now().UTC(), f.settle)
 	msg.Metadata = map[string]string{"file": name, "path": inbox}
 	select {
 	case out <- msg:
+		c.base.Received(n, "file", name)
 		return nil
 	case <-ctx.Done():
 		// Not handed out: give the file back at once.
