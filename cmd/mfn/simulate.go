@@ -82,6 +82,10 @@ func runSimulate(ctx context.Context, args []string, std stdio) int {
 		return simulateFail(std, exitUsage, err)
 	}
 	id, p, err := sim.DecodeMessage(raw, sim.DefaultParams(), lim)
+	if err == nil && src == sim.FromHistory && p.Steps > sim.MaxHistoryValues/(p.GridSize*p.GridSize) {
+		err = fmt.Errorf("features-from history: steps * grid_size^2 must be at most %d, got %d * %d^2 (use stream: same features)",
+			sim.MaxHistoryValues, p.Steps, p.GridSize)
+	}
 	if err != nil {
 		return simulateFail(std, exitUsage, err)
 	}

@@ -194,6 +194,7 @@ func TestSimulateInvalidInput(t *testing.T) {
 		{"extra_arg", `{}`, []string{"msg.json"}, `unexpected argument "msg.json"`},
 		{"missing_file", `{}`, []string{"-f", "/nonexistent/msg.json"}, "no such file"},
 		{"unknown_flag", `{}`, []string{"--grid", "8"}, "flag provided but not defined"},
+		{"history_too_big", `{"grid_size": 512, "steps": 10000}`, []string{"--features-from", "history"}, "features-from history: steps * grid_size^2 must be at most 33554432"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
