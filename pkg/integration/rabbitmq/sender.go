@@ -185,7 +185,10 @@ func takeReturn(returns <-chan amqp.Return, id string) (amqp.Return, bool) {
 	ok := false
 	for {
 		select {
-		case r := <-returns:
+		case r, open := <-returns:
+			if !open { // the channel was closed with the connection
+				return found, ok
+			}
 			if r.MessageId == id {
 				found, ok = r, true
 			}
@@ -255,8 +258,6 @@ func (s *sender) classify(ctx, actx context.Context, op string, err error, notSe
 		case amqp.AccessRefused, amqp.NotFound, amqp.PreconditionFailed, amqp.NotAllowed,
 			amqp.CommandInvalid, amqp.SyntaxError, amqp.NotImplemented:
 			return integration.Permanent(wrapped)
-		case amqp.FrameError:
-			return integration.Invalid(wrapped)
 		}
 	}
 	if notSent || integration.SafeToResend(err) {

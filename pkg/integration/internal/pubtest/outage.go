@@ -46,9 +46,9 @@ func OutageMessage(i int) integration.Outgoing {
 		Body: fmt.Appendf(nil, `{"event_id":%q,"event":"simulation_complete","features":{"D_box":1.584}}`, id)}
 }
 
-// RunOutage publishes N/2 messages, cuts the path, publishes the other
-// half during an outage of Duration, restores the path and waits until
-// every message was acknowledged. It then asserts: every Done called
+// RunOutage publishes N messages, cuts the path once half of them were
+// acknowledged (messages in flight), keeps it cut for Duration, restores
+// it and waits until every message was acknowledged. It then asserts: every Done called
 // exactly once with nil; no message lost at the receiving side (duplicates
 // are allowed and logged); messages_sent = N, messages_failed = 0,
 // bytes_sent = the body bytes, buffer empty; the breaker went
@@ -87,19 +87,24 @@ func RunOutage(t *testing.T, o Outage) (duplicates int) {
 				}
 			}
 			if err := p.Publish(ctx, m); err != nil {
-				t.Fatalf("Publish %d: %v", i, err)
+				t.Errorf("Publish %d: %v", i, err)
+				return
 			}
 		}
 	}
-	half := o.N / 2
-	publish(0, half)
-	if err := p.Flush(ctx); err != nil {
-		t.Fatalf("flush before the outage: %v", err)
-	}
-
+	// Publish everything from one goroutine (Publish blocks while the buffer
+	// is full) and cut the path once half of it was acknowledged, so that
+	// the cut hits messages in flight.
+	published := make(chan struct{})
+	go func() {
+		defer close(published)
+		publish(0, o.N)
+	}()
+	waitFor(t, 20*time.Second, "half of the messages to be delivered", func() bool {
+		return doneCalls.Load() >= int64(o.N/2)
+	})
 	o.Fault.Cut()
 	cutAt := time.Now()
-	publish(half, o.N)
 	// The outage must be noticed: wait until the breaker opened.
 	waitFor(t, 10*time.Second, "breaker to open during the outage", func() bool {
 		return slices.Contains(o.Logs.BreakerTransitions(), "closed->open")
@@ -112,6 +117,7 @@ func RunOutage(t *testing.T, o Outage) (duplicates int) {
 	}
 	o.Fault.Restore()
 
+	<-published
 	select {
 	case <-allDone:
 	case <-time.After(15 * time.Second):

@@ -1,0 +1,62 @@
+package redis
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/mfn-io/mfn-operator/pkg/integration/faultproxy"
+	"github.com/mfn-io/mfn-operator/pkg/integration/internal/pubtest"
+)
+
+// 5 000 messages with a 5 s outage of the TCP path to Redis in the middle.
+// A subscriber connected directly to the server counts the deliveries:
+// nothing lost, duplicates (PUBLISH executed, reply lost) reported.
+func TestOutageConnectionCut(t *testing.T) {
+	if testing.Short() {
+		t.Skip("5 s outage")
+	}
+	ch := uniqueName(t)
+	raw := rawClient(t, "")
+	sub := raw.Subscribe(t.Context(), ch)
+	t.Cleanup(func() { _ = sub.Close() })
+	if _, err := sub.Receive(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	tally := pubtest.NewTally()
+	go func() {
+		for {
+			m, err := sub.ReceiveMessage(t.Context())
+			if err != nil {
+				return
+			}
+			var env struct {
+				EventID string `json:"event_id"`
+			}
+			if err := json.Unmarshal([]byte(m.Payload), &env); err != nil {
+				t.Errorf("payload %q: %v", m.Payload, err)
+				return
+			}
+			tally.Add(env.EventID)
+		}
+	}()
+
+	proxy := faultproxy.New(t, "127.0.0.1:6379")
+	logger, logs := pubtest.NewLogger()
+	p, err := New(Options{URL: "redis://" + proxy.Addr() + "/0", Channel: ch, Config: pubtest.OutageConfig(),
+		Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Disconnect(context.WithoutCancel(t.Context())) })
+	pubtest.RunOutage(t, pubtest.Outage{Publisher: p, Logs: logs, Fault: proxy,
+		Delivered: func(t *testing.T) *pubtest.Tally {
+			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+			defer cancel()
+			if err := tally.WaitUnique(ctx, 5000); err != nil {
+				t.Error(err)
+			}
+			return tally
+		}})
+}
