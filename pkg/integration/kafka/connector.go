@@ -2,7 +2,6 @@ package kafka
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/mfn-io/mfn-operator/pkg/integration"
 	"github.com/mfn-io/mfn-operator/pkg/integration/component"
+	"github.com/mfn-io/mfn-operator/pkg/integration/schema"
 )
 
 // Connector consumes one topic as a member of a consumer group
@@ -31,10 +31,10 @@ import (
 // offset. A crash therefore re-delivers every record after the last
 // committed watermark to the next member of the group.
 //
-// Bad records (not JSON, larger than max_message_bytes) are counted in
-// messages_failed and still handed out, with Metadata["error"] set, so the
-// pipeline sends them to its dead-letter publisher and acknowledges them;
-// they never stop the stream.
+// Bad records (not JSON, not an input object, larger than
+// max_message_bytes) are counted in messages_failed and still handed out,
+// with Metadata["error"] set, so the pipeline sends them to its dead-letter
+// publisher and acknowledges them; they never stop the stream.
 type Connector struct {
 	opts   ConnectorOptions
 	cfg    integration.ConnectorConfig
@@ -444,18 +444,9 @@ func (p *partitionConsumer) popRetry() (kafkago.Message, bool) {
 }
 
 // checkPayload returns the per-message error of a record that cannot be a
-// simulation input: larger than max bytes, or not JSON.
+// simulation input: larger than max bytes, not JSON ("JSON decode error:
+// …"), not an object or a malformed envelope (schema.DecodeInput).
 func checkPayload(b []byte, maxBytes int) error {
-	if len(b) > maxBytes {
-		return integration.Invalid(fmt.Errorf("message of %d bytes exceeds max_message_bytes (%d)", len(b), maxBytes))
-	}
-	if !json.Valid(b) {
-		var v any
-		err := json.Unmarshal(b, &v)
-		if err == nil {
-			err = errors.New("invalid JSON")
-		}
-		return integration.DecodeError(err)
-	}
-	return nil
+	_, err := schema.DecodeInput(b, maxBytes)
+	return err
 }

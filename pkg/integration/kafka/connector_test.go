@@ -238,39 +238,44 @@ func TestAutoOffsetReset(t *testing.T) {
 	}
 }
 
-// TestBadRecordsCountedAndStreamContinues is checklist rows 12 and 104:
-// invalid JSON and oversize values are counted in messages_failed, handed
+// TestBadRecordsCountedAndStreamContinues is checklist rows 12, 104 and
+// 106: invalid JSON, non-object and oversize values are counted in
+// messages_failed, handed
 // out marked with Metadata["error"] for dead-lettering, and the stream goes on.
 func TestBadRecordsCountedAndStreamContinues(t *testing.T) {
 	cl := kafkatest.NewCluster(t, kafkatest.Topic{Name: "in"})
 	big := []byte(`{"pad": "` + strings.Repeat("x", 200) + `"}`)
-	cl.Produce(t, "in", 0, []byte(`{"grid_size": 1}`), []byte(`{not json`), big, []byte{0xff, 0xfe}, []byte(`{"grid_size": 2}`))
+	cl.Produce(t, "in", 0, []byte(`{"grid_size": 1}`), []byte(`{not json`), big, []byte{0xff, 0xfe},
+		[]byte(`[1, 2]`), []byte(`{"grid_size": 2}`))
 	o := ConnectorOptions{BootstrapServers: Servers{cl.Bootstrap()}, Topic: "in", GroupID: "g4"}
 	o.Config.MaxMessageBytes = 100
 	r := start(t, o)
 	var errs []string
-	for i := 0; i < 5; i++ {
+	for i := 0; i < 6; i++ {
 		m := r.next(t)
 		errs = append(errs, m.Metadata["error"])
 		_ = m.Ack(t.Context())
 	}
-	if errs[0] != "" || errs[4] != "" {
+	if errs[0] != "" || errs[5] != "" {
 		t.Fatalf("valid records marked bad: %q", errs)
 	}
 	if !strings.HasPrefix(errs[1], "JSON decode error: ") || !strings.HasPrefix(errs[3], "JSON decode error: ") {
 		t.Fatalf("decode errors = %q", errs)
 	}
-	if !strings.Contains(errs[2], "exceeds max_message_bytes (100)") {
+	if !strings.Contains(errs[2], "max_message_bytes (100)") {
 		t.Fatalf("oversize error = %q", errs[2])
 	}
+	if !strings.Contains(errs[4], "object") { // checklist row 106: [1,2] is not an input
+		t.Fatalf("array error = %q", errs[4])
+	}
 	snap := r.c.Snapshot()
-	if snap.Connector.MessagesFailed != 3 || snap.Connector.MessagesReceived != 2 {
-		t.Fatalf("metrics %+v, want 3 failed 2 received", snap.Connector)
+	if snap.Connector.MessagesFailed != 4 || snap.Connector.MessagesReceived != 2 {
+		t.Fatalf("metrics %+v, want 4 failed 2 received", snap.Connector)
 	}
-	if !strings.HasPrefix(snap.LastError, "JSON decode error: ") {
-		t.Fatalf("last error %q", snap.LastError)
+	if snap.LastError != errs[4] {
+		t.Fatalf("last error %q, want %q", snap.LastError, errs[4])
 	}
-	cl.WaitCommitted(t, "g4", "in", map[int]int64{0: 5})
+	cl.WaitCommitted(t, "g4", "in", map[int]int64{0: 6})
 }
 
 // TestRebalanceSplitsPartitions: two members share a 2-partition topic;

@@ -13,13 +13,16 @@ import (
 	"github.com/mfn-io/mfn-operator/pkg/integration/clock"
 	"github.com/mfn-io/mfn-operator/pkg/integration/component"
 	"github.com/mfn-io/mfn-operator/pkg/integration/internal/poll"
+	"github.com/mfn-io/mfn-operator/pkg/integration/schema"
 )
 
 // Connector polls one HTTP resource (INTEGRATION.md §7.3).
 //
 // Each poll is one request through the retry loop and circuit breaker. A
 // JSON array body becomes one message per element, any other JSON value one
-// message. Positions are "<url>#<version>" or "<url>#<version>/<index>",
+// message. A message that is not a simulation input (schema.DecodeInput:
+// not an object, malformed envelope) is counted in messages_failed and
+// handed out with Metadata["error"] so that the pipeline dead-letters it. Positions are "<url>#<version>" or "<url>#<version>/<index>",
 // where the URL has user-info and query removed and version is the ETag, or
 // the hex SHA-256 of the body when the server sends none.
 //
@@ -206,7 +209,15 @@ func (c *Connector) poll(ctx context.Context, client *http.Client, out chan<- *i
 		if isArray {
 			msg.Metadata["index"] = strconv.Itoa(i)
 		}
-		c.base.Received(0, "position", pos) // before the hand-over: see kafka.Connector
+		// Counted before the hand-over: see kafka.Connector. An element that
+		// is not a simulation input is still handed out, marked, so that the
+		// pipeline dead-letters it.
+		if _, bad := schema.DecodeInput(p, 0); bad != nil {
+			msg.Metadata["error"] = bad.Error()
+			c.base.Failed(bad, "position", pos)
+		} else {
+			c.base.Received(0, "position", pos)
+		}
 		select {
 		case out <- msg:
 		case <-ctx.Done():

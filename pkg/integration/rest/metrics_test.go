@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,8 +25,13 @@ func TestPrometheusSeries(t *testing.T) {
 		_, _ = w.Write([]byte(`[{"grid_size": 8}, "not an object is still JSON"]`))
 	}, func(o *Options) { o.Registerer = reg })
 	h.next(t)
-	h.next(t)
+	if bad := h.next(t); !strings.Contains(bad.Metadata["error"], "object") {
+		t.Fatalf("a string element is not an input: metadata %v", bad.Metadata)
+	}
 	h.idle(t)
+	if s := h.c.Snapshot().Connector; s.MessagesReceived != 1 || s.MessagesFailed != 1 {
+		t.Fatalf("metrics %+v, want 1 received 1 failed", s)
+	}
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -42,8 +48,8 @@ func TestPrometheusSeries(t *testing.T) {
 			}
 			if labels["component_id"] == "rest-/v1/configs" && labels["kind"] == "rest" {
 				found = true
-				if v := m.GetCounter().GetValue(); v != 2 {
-					t.Fatalf("mfn_connector_messages_received_total = %v, want 2", v)
+				if v := m.GetCounter().GetValue(); v != 1 {
+					t.Fatalf("mfn_connector_messages_received_total = %v, want 1", v)
 				}
 			}
 		}
