@@ -76,26 +76,17 @@ func (c *Cluster) Produce(t testing.TB, topic string, partition int, values ...[
 // partition and returns the offset of the first one.
 func (c *Cluster) ProduceMessages(t testing.TB, topic string, partition int, msgs ...kafkago.Message) int64 {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	conn, err := kafkago.DialLeader(ctx, "tcp", c.Addrs()[0], topic, partition)
-	if err != nil {
-		t.Fatalf("kafkatest: dial leader of %s/%d: %v", topic, partition, err)
-	}
+	conn, first := c.leader(t, topic, partition)
 	defer conn.Close()
-	first, err := conn.ReadLastOffset()
-	if err != nil {
-		t.Fatalf("kafkatest: last offset of %s/%d: %v", topic, partition, err)
-	}
 	if _, err := conn.WriteMessages(msgs...); err != nil {
 		t.Fatalf("kafkatest: produce to %s/%d: %v", topic, partition, err)
 	}
 	return first
 }
 
-// Records reads every record of one partition from offset 0 up to the
-// current end.
-func (c *Cluster) Records(t testing.TB, topic string, partition int) []kafkago.Message {
+// leader dials the partition's leader and returns the connection and the
+// partition's end offset.
+func (c *Cluster) leader(t testing.TB, topic string, partition int) (*kafkago.Conn, int64) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
@@ -103,11 +94,22 @@ func (c *Cluster) Records(t testing.TB, topic string, partition int) []kafkago.M
 	if err != nil {
 		t.Fatalf("kafkatest: dial leader of %s/%d: %v", topic, partition, err)
 	}
-	defer conn.Close()
 	last, err := conn.ReadLastOffset()
 	if err != nil {
+		_ = conn.Close()
 		t.Fatalf("kafkatest: last offset of %s/%d: %v", topic, partition, err)
 	}
+	return conn, last
+}
+
+// Records reads every record of one partition from offset 0 up to the
+// current end.
+func (c *Cluster) Records(t testing.TB, topic string, partition int) []kafkago.Message {
+	t.Helper()
+	conn, last := c.leader(t, topic, partition)
+	_ = conn.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
 	var out []kafkago.Message
 	r := kafkago.NewReader(kafkago.ReaderConfig{Brokers: c.Addrs(), Topic: topic,
 		Partition: partition, MaxWait: 100 * time.Millisecond})
