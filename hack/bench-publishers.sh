@@ -49,8 +49,8 @@ END {
 	}
 	for (k = 1; k <= npkg; k++) {
 		p = order[k]
-		if (cnt[p SUBSEP "bare-pipelined"] > 0)
-			printf "\nReference: bare %s client with %s records per call (one produce request): %.0f msgs/s\n",
-				p, "100", 1e9 / median(p SUBSEP "bare-pipelined")
+		if (cnt[p SUBSEP "bare-one-by-one"] > 0)
+			printf "\nReference: bare %s client sending one message per call: %.0f msgs/s\n",
+				p, 1e9 / median(p SUBSEP "bare-one-by-one")
 	}
 }' <<<"$raw"

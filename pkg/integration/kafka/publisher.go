@@ -9,8 +9,10 @@ import (
 )
 
 // Publisher is the Kafka publisher (INTEGRATION.md §8.4): a
-// [batch.Publisher] whose sink writes one record per message with a
-// segmentio/kafka-go Writer and waits for its acknowledgement.
+// [batch.Publisher] whose sink writes the messages of a flush with a
+// segmentio/kafka-go Writer in one pipelined call (up to batch_size records
+// per produce request and partition) and reports how many leading messages
+// were acknowledged; the engine retries the rest.
 //
 // Records: key = the simulation id (Outgoing.Key; no key when empty, then
 // the partition is random), partition by the Java-compatible murmur2 hash of
@@ -54,10 +56,12 @@ func saslSecrets(s *SASL) []string {
 }
 
 // RequiredAcks returns the producer acks in use: 1 (at_most_once) or -1 (all).
-func (p *Publisher) RequiredAcks() int { return int(p.prod.w.RequiredAcks) }
+func (p *Publisher) RequiredAcks() int { return int(p.prod.one.RequiredAcks) }
 
-// publisherSink adapts the producer to batch.Sink.
+// publisherSink adapts the producer to batch.Sink and batch.BatchSender.
 type publisherSink struct{ p *producer }
+
+var _ batch.BatchSender = (*publisherSink)(nil)
 
 // Open asks a broker for the topic's metadata.
 func (s *publisherSink) Open(ctx context.Context) error { return s.p.probe(ctx) }
@@ -65,6 +69,11 @@ func (s *publisherSink) Open(ctx context.Context) error { return s.p.probe(ctx) 
 // Send writes one record and waits for the acknowledgement.
 func (s *publisherSink) Send(ctx context.Context, msg integration.Outgoing) error {
 	return s.p.send(ctx, msg)
+}
+
+// SendBatch pipelines a run of messages (batch.BatchSender).
+func (s *publisherSink) SendBatch(ctx context.Context, msgs []integration.Outgoing) (int, error) {
+	return s.p.sendBatch(ctx, msgs)
 }
 
 // Close flushes and closes the writer.

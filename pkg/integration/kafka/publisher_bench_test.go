@@ -23,11 +23,11 @@ var pubBenchBody = []byte(`{"event_id":"3f0c9a6e5b1d4e0f8a7b6c5d4e3f2a1b","event
 	`"source":{"connector_id":"kafka-mfn-simulation-params","position":"mfn-simulation-params/3/1042"}}`)
 
 // BenchmarkPublisher compares the Kafka publisher (batch engine, retry
-// loop, breaker, metrics) with the bare kafka-go Writer doing the same
-// thing: one acknowledged (acks=all) record per WriteMessages call, keyed,
-// with the same headers, in groups of pubBenchBatch. "bare-pipelined" is a
-// reference: the writer given pubBenchBatch records per call (one produce
-// request), which the one-message-at-a-time batch engine cannot do.
+// loop, breaker, metrics, pipelined SendBatch) with the bare kafka-go
+// Writer doing the same thing: pubBenchBatch keyed records with the same
+// headers per WriteMessages call (one produce request), acks=all, waiting
+// for the acknowledgements. "bare-one-by-one" is a reference: one record
+// per call, as a sink without pipelining would send them.
 func BenchmarkPublisher(b *testing.B) {
 	c := kafkatest.NewCluster(b, kafkatest.Topic{Name: "bench"})
 	b.Run("ours", func(b *testing.B) {
@@ -80,6 +80,6 @@ func BenchmarkPublisher(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 	}
-	b.Run("bare", func(b *testing.B) { bare(b, 1) })
-	b.Run("bare-pipelined", func(b *testing.B) { bare(b, pubBenchBatch) })
+	b.Run("bare", func(b *testing.B) { bare(b, pubBenchBatch) })
+	b.Run("bare-one-by-one", func(b *testing.B) { bare(b, 1) })
 }

@@ -14,17 +14,26 @@ import (
 
 var jsonContentType = []byte("application/json")
 
-// producer wraps one kafka-go Writer. The writer's own retries are off
-// (MaxAttempts 1): the publisher's retry loop is the only one.
+// producer wraps two kafka-go Writers sharing one Transport: one writes
+// single messages at once (a batch of one), the other pipelines a run of
+// messages (up to batch_size records per produce request and partition).
+// The engine never uses both at the same time, so the order of records is
+// kept. The writers' own retries are off (MaxAttempts 1): the publisher's
+// retry loop is the only one.
 type producer struct {
 	opts    *PublisherOptions
 	timeout time.Duration
 
-	w *kafkago.Writer
+	one  *kafkago.Writer
+	many *kafkago.Writer
 
 	closeOnce sync.Once
 	closeErr  error
 }
+
+// maxBatchBytes bounds one produce request per partition: the client
+// default, just below the broker's default message.max.bytes (1048588).
+const maxBatchBytes = 1 << 20
 
 func newProducer(opts *PublisherOptions, cfg integration.PublisherConfig) (*producer, error) {
 	mech, err := opts.SASL.mechanism()
@@ -37,25 +46,24 @@ func newProducer(opts *PublisherOptions, cfg integration.PublisherConfig) (*prod
 	}
 	tr := &kafkago.Transport{SASL: mech, TLS: opts.TLS, DialTimeout: cfg.Timeout,
 		ClientID: "mfn-" + opts.id()}
-	w := &kafkago.Writer{
-		Addr:        kafkago.TCP(opts.BootstrapServers.normalized()...),
-		Topic:       opts.Topic,
-		Balancer:    &kafkago.Murmur2Balancer{},
-		MaxAttempts: 1,
-		// One message per WriteMessages call (the batch engine sends and
-		// acknowledges messages one by one): a batch of one is written at
-		// once instead of waiting for BatchTimeout.
-		BatchSize:              1,
-		BatchBytes:             int64(max(opts.maxBody(), 1<<20)) * 2,
-		BatchTimeout:           time.Millisecond,
-		ReadTimeout:            cfg.Timeout,
-		WriteTimeout:           cfg.Timeout,
-		RequiredAcks:           requiredAcks(cfg.DeliveryGuarantee),
-		Compression:            comp,
-		AllowAutoTopicCreation: opts.AllowAutoTopicCreation,
-		Transport:              tr,
+	writer := func(batchSize int) *kafkago.Writer {
+		return &kafkago.Writer{
+			Addr:                   kafkago.TCP(opts.BootstrapServers.normalized()...),
+			Topic:                  opts.Topic,
+			Balancer:               &kafkago.Murmur2Balancer{},
+			MaxAttempts:            1,
+			BatchSize:              batchSize,
+			BatchBytes:             maxBatchBytes,
+			BatchTimeout:           time.Millisecond,
+			ReadTimeout:            cfg.Timeout,
+			WriteTimeout:           cfg.Timeout,
+			RequiredAcks:           requiredAcks(cfg.DeliveryGuarantee),
+			Compression:            comp,
+			AllowAutoTopicCreation: opts.AllowAutoTopicCreation,
+			Transport:              tr,
+		}
 	}
-	return &producer{opts: opts, timeout: cfg.Timeout, w: w}, nil
+	return &producer{opts: opts, timeout: cfg.Timeout, one: writer(1), many: writer(cfg.BatchSize)}, nil
 }
 
 // probe asks a broker for the topic's metadata (the cheap reachability
@@ -63,7 +71,7 @@ func newProducer(opts *PublisherOptions, cfg integration.PublisherConfig) (*prod
 func (p *producer) probe(ctx context.Context) error {
 	actx, cancel := publisherAttemptContext(ctx, p.timeout)
 	defer cancel()
-	client := &kafkago.Client{Addr: p.w.Addr, Timeout: p.timeout, Transport: p.w.Transport}
+	client := &kafkago.Client{Addr: p.one.Addr, Timeout: p.timeout, Transport: p.one.Transport}
 	meta, err := client.Metadata(actx, &kafkago.MetadataRequest{Topics: []string{p.opts.Topic}})
 	if err != nil {
 		return p.classify(ctx, actx, err)
@@ -118,7 +126,7 @@ func (p *producer) send(ctx context.Context, msg integration.Outgoing) error {
 	}
 	actx, cancel := publisherAttemptContext(ctx, p.timeout)
 	defer cancel()
-	if err := p.w.WriteMessages(actx, record(msg)); err != nil {
+	if err := p.one.WriteMessages(actx, record(msg)); err != nil {
 		var we kafkago.WriteErrors
 		if errors.As(err, &we) && len(we) == 1 && we[0] != nil {
 			err = we[0]
@@ -128,6 +136,49 @@ func (p *producer) send(ctx context.Context, msg integration.Outgoing) error {
 	return nil
 }
 
+// sendBatch writes msgs in one call (one produce request per partition and
+// batch_size records) and waits for every acknowledgement. It returns how
+// many leading messages were acknowledged and, when not all, the error of
+// the first one that was not. An oversized message ends the run before it.
+func (p *producer) sendBatch(ctx context.Context, msgs []integration.Outgoing) (int, error) {
+	n, stop := len(msgs), error(nil)
+	for i, m := range msgs {
+		if err := p.checkSize(m); err != nil {
+			n, stop = i, err
+			break
+		}
+	}
+	if n == 0 {
+		return 0, stop
+	}
+	recs := make([]kafkago.Message, n)
+	for i, m := range msgs[:n] {
+		recs[i] = record(m)
+	}
+	actx, cancel := publisherAttemptContext(ctx, p.timeout)
+	defer cancel()
+	// A batch as large as the run is full once the run is appended, so it
+	// is written at once instead of after BatchTimeout (records spread over
+	// several partitions still wait for it, once per flush). kafka-go reads
+	// BatchSize only inside WriteMessages, and the engine never calls the
+	// sink concurrently.
+	p.many.BatchSize = n
+	err := p.many.WriteMessages(actx, recs...)
+	if err == nil {
+		return n, stop
+	}
+	var we kafkago.WriteErrors
+	if !errors.As(err, &we) || len(we) != n {
+		return 0, p.classify(ctx, actx, err)
+	}
+	for i, e := range we {
+		if e != nil {
+			return i, p.classify(ctx, actx, e)
+		}
+	}
+	return n, stop
+}
+
 // classify maps a kafka-go error to the contract's classes (§3.3).
 func (p *producer) classify(ctx, actx context.Context, err error) error {
 	switch {
@@ -135,6 +186,10 @@ func (p *producer) classify(ctx, actx context.Context, err error) error {
 		return ctx.Err()
 	case errors.Is(actx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded):
 		return integration.TimeoutError(p.timeout)
+	}
+	var tooLarge kafkago.MessageTooLargeError
+	if errors.As(err, &tooLarge) {
+		return integration.Invalid(fmt.Errorf("kafka: topic %q: %w", p.opts.Topic, err))
 	}
 	var ke kafkago.Error
 	if errors.As(err, &ke) {
@@ -156,7 +211,7 @@ func (p *producer) classify(ctx, actx context.Context, err error) error {
 
 // close flushes and closes the writer; later sends fail.
 func (p *producer) close() error {
-	p.closeOnce.Do(func() { p.closeErr = p.w.Close() })
+	p.closeOnce.Do(func() { p.closeErr = errors.Join(p.one.Close(), p.many.Close()) })
 	return p.closeErr
 }
 
