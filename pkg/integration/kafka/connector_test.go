@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	kafkago "github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/mfn-io/mfn-operator/pkg/integration"
 	"github.com/mfn-io/mfn-operator/pkg/integration/breaker"
@@ -445,5 +447,30 @@ func TestSASLPlain(t *testing.T) {
 	s := c.Snapshot()
 	if s.Connector.ConnectionErrors != 1 || s.Status != status.ComponentError || strings.Contains(s.LastError, "wrong-pw") {
 		t.Fatalf("retry_count %d status %q last error %q", s.Connector.RetryCount, s.Status, s.LastError)
+	}
+}
+
+// TestGroupAuthorizationFailureIsTerminal: a user allowed to read the topic
+// but not to use the group gets a terminal error from Consume and status
+// error (§7.1: non-recoverable client errors end the stream).
+func TestGroupAuthorizationFailureIsTerminal(t *testing.T) {
+	topicACL := kfake.ACL{Resource: kmsg.ACLResourceTypeTopic, Name: "in",
+		Pattern: kmsg.ACLResourcePatternTypeLiteral, Operation: kmsg.ACLOperationAll, Allow: true}
+	cl := kafkatest.NewClusterWith(t, []kfake.Opt{kfake.EnableSASL(), kfake.EnableACLs(),
+		kfake.Superuser("PLAIN", "admin", "admin-pw"), kfake.User("PLAIN", "reader", "reader-pw", topicACL)},
+		kafkatest.Topic{Name: "in"})
+	o := fastGroup(ConnectorOptions{BootstrapServers: Servers{cl.Bootstrap()}, Topic: "in", GroupID: "forbidden",
+		SASL: &SASL{Mechanism: "PLAIN", Username: "reader", Password: "reader-pw"}})
+	c, err := NewConnector(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = c.Disconnect(t.Context()) }()
+	err = c.Consume(t.Context(), make(chan *integration.Message))
+	if !errors.Is(err, kafkago.GroupAuthorizationFailed) {
+		t.Fatalf("Consume = %v, want the group authorization error", err)
+	}
+	if s := c.Snapshot(); s.Status != status.ComponentError || !strings.Contains(s.LastError, "Group Authorization Failed") {
+		t.Fatalf("status %q last error %q", s.Status, s.LastError)
 	}
 }
