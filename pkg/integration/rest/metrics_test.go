@@ -141,3 +141,29 @@ func TestPostWithBody(t *testing.T) {
 		t.Fatalf("an empty array: %+v", s)
 	}
 }
+
+// TestLastModifiedConditional: without an ETag the connector sends
+// If-Modified-Since with the last Last-Modified; a 304 yields nothing.
+func TestLastModifiedConditional(t *testing.T) {
+	const lm = "Wed, 21 Oct 2025 07:28:00 GMT"
+	var sent atomic.Value
+	h := newHarness(t, func(w http.ResponseWriter, r *http.Request) {
+		if ims := r.Header.Get("If-Modified-Since"); ims != "" {
+			sent.Store(ims)
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("Last-Modified", lm)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"grid_size": 8}`))
+	}, nil)
+	h.next(t)
+	h.tick(t)
+	h.idle(t)
+	if got, _ := sent.Load().(string); got != lm {
+		t.Fatalf("If-Modified-Since = %q, want %q", got, lm)
+	}
+	if s := h.c.Snapshot().Connector; s.MessagesReceived != 1 || s.MessagesFailed != 0 {
+		t.Fatalf("metrics %+v", s)
+	}
+}
