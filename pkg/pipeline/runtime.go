@@ -33,9 +33,11 @@ type Runtime struct {
 	mu      sync.Mutex
 	flights map[*flight]struct{}
 
-	running   atomic.Bool
-	connected atomic.Bool
-	paused    atomic.Bool
+	running    atomic.Bool
+	connected  atomic.Bool
+	paused     atomic.Bool
+	flushing   atomic.Bool
+	flushAgain atomic.Bool
 
 	processed        atomic.Int64
 	failed           atomic.Int64
@@ -174,9 +176,7 @@ func (r *Runtime) dispatch(ctx, workCtx context.Context, in <-chan *integration.
 				continue
 			}
 		}
-		select {
-		case r.sem <- struct{}{}:
-		case <-ctx.Done():
+		if !r.acquire(ctx, workCtx) {
 			return nil, false
 		}
 		select {
@@ -196,6 +196,49 @@ func (r *Runtime) dispatch(ctx, workCtx context.Context, in <-chan *integration.
 			return nil, false
 		}
 	}
+}
+
+// acquire takes an in-flight slot. When every slot is taken, the messages
+// in flight are waiting for their results to be published: the publishers are
+// flushed at once instead of waiting for their batch timeouts, since no
+// further message can arrive to fill a batch until one is settled.
+func (r *Runtime) acquire(ctx, workCtx context.Context) bool {
+	select {
+	case r.sem <- struct{}{}:
+		return true
+	default:
+	}
+	r.kickFlush(workCtx)
+	select {
+	case r.sem <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// saturated reports that every in-flight slot is taken.
+func (r *Runtime) saturated() bool { return len(r.sem) == cap(r.sem) }
+
+// kickFlush flushes every publisher in the background. Kicks that arrive
+// during a flush cause one more flush, so a result published while a flush
+// runs is not left waiting for its batch timeout.
+func (r *Runtime) kickFlush(ctx context.Context) {
+	r.flushAgain.Store(true)
+	if !r.flushing.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		for {
+			for r.flushAgain.Swap(false) {
+				r.flushAll(ctx)
+			}
+			r.flushing.Store(false)
+			if !r.flushAgain.Load() || !r.flushing.CompareAndSwap(false, true) {
+				return
+			}
+		}
+	}()
 }
 
 // graceTimer cancels the work context ShutdownGrace after ctx ends, unless
