@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/mfn-io/mfn-operator/pkg/integration/faultproxy"
 	"github.com/mfn-io/mfn-operator/pkg/integration/internal/pubtest"
 )
 
@@ -46,4 +47,23 @@ func TestOutageServiceUnavailable(t *testing.T) {
 	if _, dups := rc.tally.Counts(); dups != 0 {
 		t.Errorf("%d duplicates although every refused request was refused before processing", dups)
 	}
+}
+
+// The same outage as a TCP cut: the receiver sits behind a fault proxy
+// that closes every connection and refuses new ones for 5 s.
+func TestOutageConnectionCut(t *testing.T) {
+	if testing.Short() {
+		t.Skip("5 s outage")
+	}
+	rc := newReceiver(t, nil)
+	proxy := faultproxy.New(t, rc.srv.Listener.Addr().String())
+	logger, logs := pubtest.NewLogger()
+	p, err := New(Options{URL: "http://" + proxy.Addr() + "/hook", AllowInsecureHTTP: true, SecretKey: testSecret,
+		Config: pubtest.OutageConfig(), Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Disconnect(t.Context()) })
+	pubtest.RunOutage(t, pubtest.Outage{Publisher: p, Logs: logs, Fault: proxy,
+		Delivered: func(*testing.T) *pubtest.Tally { return rc.tally }})
 }
