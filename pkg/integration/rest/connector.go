@@ -60,9 +60,15 @@ func New(opts Options) (*Connector, error) {
 	}
 	u, _ := opts.URL()
 	cfg := opts.Config.WithDefaults()
+	// Header values may be credentials: scrub them from errors and logs,
+	// except those of headers that never carry one.
 	secrets := make([]string, 0, len(opts.Headers))
-	for _, v := range opts.Headers {
-		secrets = append(secrets, v)
+	for k, v := range opts.Headers {
+		switch http.CanonicalHeaderKey(k) {
+		case "Accept", "Accept-Encoding", "Accept-Language", "Content-Type", "User-Agent", "Cache-Control":
+		default:
+			secrets = append(secrets, v)
+		}
 	}
 	c := &Connector{opts: opts, cfg: cfg, pos: integration.RedactURL(u),
 		req: requestSpec{method: opts.method(), url: u, headers: opts.Headers, body: opts.Body}}

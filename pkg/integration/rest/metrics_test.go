@@ -167,3 +167,18 @@ func TestLastModifiedConditional(t *testing.T) {
 		t.Fatalf("metrics %+v", s)
 	}
 }
+
+// TestHeaderSecretsScrubbed: a credential sent in a header never shows up
+// in the recorded error, even when the server echoes it back.
+func TestHeaderSecretsScrubbed(t *testing.T) {
+	h := newHarness(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/login/"+r.Header.Get("X-Api-Key"), http.StatusFound)
+	}, func(o *Options) {
+		o.Headers = map[string]string{"X-Api-Key": "k-9f8e7d6c", "Accept": "application/json"}
+	})
+	h.idle(t)
+	s := h.c.Snapshot()
+	if !strings.Contains(s.LastError, "/login/[REDACTED]") || strings.Contains(s.LastError, "k-9f8e7d6c") {
+		t.Fatalf("last error %q", s.LastError)
+	}
+}
