@@ -22,8 +22,9 @@ var benchBody = []byte(`{"event_id":"3f0c9a6e5b1d4e0f8a7b6c5d4e3f2a1b","event":"
 	`"source":{"connector_id":"kafka-mfn-simulation-params","position":"mfn-simulation-params/3/1042"}}`)
 
 // BenchmarkPublisher compares the Redis publisher (batch engine, retry
-// loop, breaker, metrics) with the bare go-redis client running the same
-// PUBLISH commands one after the other in groups of benchBatch.
+// loop, breaker, metrics, pipelined SendBatch) with the bare go-redis
+// client pipelining the same PUBLISH commands in groups of benchBatch.
+// "bare-one-by-one" is a reference: one round trip per PUBLISH.
 func BenchmarkPublisher(b *testing.B) {
 	ch := uniqueName(b)
 	b.Run("ours", func(b *testing.B) {
@@ -52,19 +53,32 @@ func BenchmarkPublisher(b *testing.B) {
 			b.Fatalf("sent %d of %d", sent, b.N)
 		}
 	})
-	b.Run("bare", func(b *testing.B) {
+	bare := func(b *testing.B, pipelined bool) {
 		c := goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:6379"})
 		defer c.Close()
 		b.ReportAllocs()
 		b.SetBytes(int64(len(benchBody)))
 		b.ResetTimer()
 		for i := 0; i < b.N; i += benchBatch {
-			for j := i; j < min(i+benchBatch, b.N); j++ {
-				if err := c.Publish(b.Context(), ch, benchBody).Err(); err != nil {
-					b.Fatal(err)
+			n := min(benchBatch, b.N-i)
+			if !pipelined {
+				for range n {
+					if err := c.Publish(b.Context(), ch, benchBody).Err(); err != nil {
+						b.Fatal(err)
+					}
 				}
+				continue
+			}
+			pipe := c.Pipeline()
+			for range n {
+				pipe.Publish(b.Context(), ch, benchBody)
+			}
+			if _, err := pipe.Exec(b.Context()); err != nil {
+				b.Fatal(err)
 			}
 		}
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
-	})
+	}
+	b.Run("bare", func(b *testing.B) { bare(b, true) })
+	b.Run("bare-one-by-one", func(b *testing.B) { bare(b, false) })
 }

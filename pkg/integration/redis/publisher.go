@@ -13,7 +13,8 @@ import (
 )
 
 // Publisher is the Redis publisher: a [batch.Publisher] whose sink runs one
-// PUBLISH (or XADD in stream mode) per message.
+// PUBLISH (or XADD in stream mode) per message, pipelining the messages of
+// a flush in one round trip.
 type Publisher struct {
 	*batch.Publisher
 	sink       *sink
@@ -68,7 +69,9 @@ func (p *Publisher) Unregister() {
 	}
 }
 
-// sink adapts the sender to batch.Sink.
+var _ batch.BatchSender = (*sink)(nil)
+
+// sink adapts the sender to batch.Sink and batch.BatchSender.
 type sink struct {
 	*sender
 	log *slog.Logger
@@ -85,6 +88,15 @@ func (s *sink) Send(ctx context.Context, msg integration.Outgoing) error {
 			"receivers", s.lastReceivers.Load())
 	}
 	return err
+}
+
+// SendBatch pipelines a run of messages in one round trip (batch.BatchSender).
+func (s *sink) SendBatch(ctx context.Context, msgs []integration.Outgoing) (int, error) {
+	n, err := s.sendBatch(ctx, msgs)
+	if n > 0 && s.opts.Mode == ModePubSub && s.log.Enabled(ctx, slog.LevelDebug) {
+		s.log.Debug("Published", "operation", "publish", "batch_len", n, "receivers", s.lastReceivers.Load())
+	}
+	return n, err
 }
 
 // Close closes the client.

@@ -72,9 +72,8 @@ func (s *sender) getClient() (*goredis.Client, error) {
 
 // send delivers one message.
 func (s *sender) send(ctx context.Context, msg integration.Outgoing) error {
-	if len(msg.Body) > s.opts.MaxBodyBytes {
-		return integration.Invalid(fmt.Errorf("redis: body of %d bytes exceeds max_body_bytes (%d)",
-			len(msg.Body), s.opts.MaxBodyBytes))
+	if err := s.checkSize(msg); err != nil {
+		return err
 	}
 	c, err := s.getClient()
 	if err != nil {
@@ -94,6 +93,65 @@ func (s *sender) send(ctx context.Context, msg integration.Outgoing) error {
 		return s.classify(ctx, actx, "PUBLISH", err)
 	}
 	return s.receivers(n)
+}
+
+// sendBatch pipelines one PUBLISH or XADD per message in a single round
+// trip and returns how many leading messages succeeded and, when not all,
+// the error of the first one that did not. An oversized message ends the
+// run before it.
+func (s *sender) sendBatch(ctx context.Context, msgs []integration.Outgoing) (int, error) {
+	n, stop := len(msgs), error(nil)
+	for i, m := range msgs {
+		if err := s.checkSize(m); err != nil {
+			n, stop = i, err
+			break
+		}
+	}
+	if n == 0 {
+		return 0, stop
+	}
+	c, err := s.getClient()
+	if err != nil {
+		return 0, err
+	}
+	actx, cancel := attemptContext(ctx, s.timeout)
+	defer cancel()
+	pipe := c.Pipeline()
+	cmds := make([]goredis.Cmder, n)
+	for i, m := range msgs[:n] {
+		if s.opts.Mode == ModeStream {
+			cmds[i] = pipe.XAdd(actx, s.xaddArgs(m))
+		} else {
+			cmds[i] = pipe.Publish(actx, s.opts.Channel, m.Body)
+		}
+	}
+	_, _ = pipe.Exec(actx) // per-command errors are inspected below
+	for i, cmd := range cmds {
+		if err := cmd.Err(); err != nil {
+			return i, s.classify(ctx, actx, s.commandName(), err)
+		}
+		if pc, ok := cmd.(*goredis.IntCmd); ok {
+			if err := s.receivers(pc.Val()); err != nil {
+				return i, err
+			}
+		}
+	}
+	return n, stop
+}
+
+func (s *sender) commandName() string {
+	if s.opts.Mode == ModeStream {
+		return "XADD"
+	}
+	return "PUBLISH"
+}
+
+func (s *sender) checkSize(msg integration.Outgoing) error {
+	if len(msg.Body) > s.opts.MaxBodyBytes {
+		return integration.Invalid(fmt.Errorf("redis: body of %d bytes exceeds max_body_bytes (%d)",
+			len(msg.Body), s.opts.MaxBodyBytes))
+	}
+	return nil
 }
 
 func (s *sender) xaddArgs(msg integration.Outgoing) *goredis.XAddArgs {

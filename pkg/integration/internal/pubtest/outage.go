@@ -46,9 +46,10 @@ func OutageMessage(i int) integration.Outgoing {
 		Body: fmt.Appendf(nil, `{"event_id":%q,"event":"simulation_complete","features":{"D_box":1.584}}`, id)}
 }
 
-// RunOutage publishes N messages, cuts the path once half of them were
-// acknowledged (messages in flight), keeps it cut for Duration, restores
-// it and waits until every message was acknowledged. It then asserts: every Done called
+// RunOutage publishes N/2 messages and cuts the path once N/4 were
+// acknowledged (messages may be in flight), publishes the other half during
+// the outage, restores the path after Duration and waits until every
+// message was acknowledged. It then asserts: every Done called
 // exactly once with nil; no message lost at the receiving side (duplicates
 // are allowed and logged); messages_sent = N, messages_failed = 0,
 // bytes_sent = the body bytes, buffer empty; the breaker went
@@ -92,19 +93,21 @@ func RunOutage(t *testing.T, o Outage) (duplicates int) {
 			}
 		}
 	}
-	// Publish everything from one goroutine (Publish blocks while the buffer
-	// is full) and cut the path once half of it was acknowledged, so that
-	// the cut hits messages in flight.
+	// Publish the first half from a goroutine and cut the path once a
+	// quarter was acknowledged, so that the cut can hit messages in flight;
+	// the second half is published during the outage.
 	published := make(chan struct{})
 	go func() {
 		defer close(published)
-		publish(0, o.N)
+		publish(0, o.N/2)
 	}()
-	waitFor(t, 20*time.Second, "half of the messages to be delivered", func() bool {
-		return doneCalls.Load() >= int64(o.N/2)
+	waitFor(t, 20*time.Second, "a quarter of the messages to be delivered", func() bool {
+		return doneCalls.Load() >= int64(o.N/4)
 	})
 	o.Fault.Cut()
 	cutAt := time.Now()
+	<-published
+	publish(o.N/2, o.N)
 	// The outage must be noticed: wait until the breaker opened.
 	waitFor(t, 10*time.Second, "breaker to open during the outage", func() bool {
 		return slices.Contains(o.Logs.BreakerTransitions(), "closed->open")
@@ -117,7 +120,6 @@ func RunOutage(t *testing.T, o Outage) (duplicates int) {
 	}
 	o.Fault.Restore()
 
-	<-published
 	select {
 	case <-allDone:
 	case <-time.After(15 * time.Second):
