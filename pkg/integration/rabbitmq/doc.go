@@ -10,7 +10,11 @@
 // simulation_id=<key>; with compression the body is gzipped and
 // content_encoding is gzip.
 //
-// A send returns only once the broker confirmed the message. A nack or a
+// A message counts as delivered only once the broker confirmed it. The
+// messages of a flush are pipelined: up to 256 are published, then their
+// confirms awaited, and the engine is told how many leading messages were
+// confirmed (a failure in the middle re-sends the later ones: duplicates,
+// never losses). A nack or a
 // confirm that does not arrive within the timeout is a transient failure
 // (retried); a basic.return (no queue bound for the routing key) is a
 // permanent failure ([ErrUnroutable]) so the message is counted in

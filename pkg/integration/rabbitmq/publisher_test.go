@@ -96,6 +96,18 @@ func TestPublisherUnroutableCounted(t *testing.T) {
 		!strings.Contains(s.LastError, "NO_ROUTE") {
 		t.Fatalf("metrics %+v last error %q", s.Publisher, s.LastError)
 	}
+	// A pipelined run of unroutable messages: each one is given up.
+	for i := 2; i < 6; i++ {
+		if err := p.Publish(t.Context(), outgoing(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Flush(t.Context()); err == nil {
+		t.Fatal("flush of unroutable messages succeeded")
+	}
+	if s := p.Snapshot().Publisher; s.MessagesFailed != 5 || s.MessagesSent != 0 || p.Buffered() != 0 {
+		t.Fatalf("after a run of 4: %+v, buffered %d", s, p.Buffered())
+	}
 }
 
 func TestPublisherConnectFailure(t *testing.T) {

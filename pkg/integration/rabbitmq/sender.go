@@ -22,9 +22,9 @@ var ErrUnroutable = errors.New("rabbitmq: message returned unroutable")
 // confirm (basic.nack).
 var ErrNacked = errors.New("rabbitmq: broker nacked the message")
 
-// returnsBuffer must hold every return that can arrive before the confirm
-// of the message being waited for; messages are sent one at a time.
-const returnsBuffer = 64
+// returnsBuffer must hold every return that can arrive before the confirms
+// being waited for: it is also the largest chunk published before waiting.
+const returnsBuffer = 256
 
 // session is one AMQP connection with a confirming channel.
 type session struct {
@@ -137,63 +137,116 @@ func (s *sender) setup(sess *session) error {
 
 // send publishes msg and waits for its confirm.
 func (s *sender) send(ctx context.Context, msg integration.Outgoing) error {
-	if len(msg.Body) > s.opts.MaxBodyBytes {
-		return integration.Invalid(fmt.Errorf("rabbitmq: body of %d bytes exceeds max_body_bytes (%d)",
-			len(msg.Body), s.opts.MaxBodyBytes))
+	_, err := s.sendBatch(ctx, []integration.Outgoing{msg})
+	return err
+}
+
+// sendBatch publishes msgs in order, in chunks of at most returnsBuffer,
+// and waits for the confirms of each chunk before the next (pipelining).
+// It returns how many leading messages were confirmed and, when not all,
+// the error of the first one that was not. An oversized message ends the
+// run before it.
+func (s *sender) sendBatch(ctx context.Context, msgs []integration.Outgoing) (int, error) {
+	n, stop := len(msgs), error(nil)
+	for i, m := range msgs {
+		if len(m.Body) > s.opts.MaxBodyBytes {
+			n, stop = i, integration.Invalid(fmt.Errorf("rabbitmq: body of %d bytes exceeds max_body_bytes (%d)",
+				len(m.Body), s.opts.MaxBodyBytes))
+			break
+		}
 	}
-	pub, err := s.publishing(msg)
-	if err != nil {
-		return integration.Invalid(err)
+	if n == 0 {
+		return 0, stop
 	}
 	sess, err := s.session(ctx)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	actx, cancel := attemptContext(ctx, s.timeout)
 	defer cancel()
-	dc, err := sess.ch.PublishWithDeferredConfirmWithContext(actx, s.opts.Exchange, s.opts.RoutingKey,
-		true, false, pub)
-	if err != nil {
-		s.drop(sess)
-		// The frame was not written: resending cannot duplicate.
-		return s.classify(ctx, actx, "publish", err, true)
-	}
-	acked, err := dc.WaitContext(actx)
-	if err != nil {
-		s.drop(sess)
-		return s.classify(ctx, actx, "confirm", err, false)
-	}
-	if ret, ok := takeReturn(sess.returns, pub.MessageId); ok {
-		return integration.Permanent(fmt.Errorf("%w: exchange %q routing key %q: %d %s",
-			ErrUnroutable, ret.Exchange, ret.RoutingKey, ret.ReplyCode, ret.ReplyText))
-	}
-	if !acked {
-		if sess.broken() {
-			s.drop(sess)
-			return integration.Temporary(fmt.Errorf("rabbitmq: connection to %s lost before the confirm", s.logURL))
+	for done := 0; done < n; {
+		k, err := s.publishChunk(ctx, actx, sess, msgs[done:min(done+returnsBuffer, n)])
+		done += k
+		if err != nil {
+			return done, err
 		}
-		return integration.Temporary(ErrNacked)
 	}
-	return nil
+	return n, stop
 }
 
-// takeReturn drains the returns that arrived before the confirm (the broker
-// sends basic.return before basic.ack, and the client delivers both in
-// order) and reports whether one of them is the message with id.
-func takeReturn(returns <-chan amqp.Return, id string) (amqp.Return, bool) {
-	var found amqp.Return
-	ok := false
+// publishChunk publishes every message of chunk, then waits for their
+// confirms, then checks the returns that arrived before them.
+func (s *sender) publishChunk(ctx, actx context.Context, sess *session, chunk []integration.Outgoing) (int, error) {
+	dcs := make([]*amqp.DeferredConfirmation, 0, len(chunk))
+	ids := make([]string, 0, len(chunk))
+	var pubErr error
+	for _, m := range chunk {
+		pub, err := s.publishing(m)
+		if err != nil {
+			pubErr = integration.Invalid(err)
+			break
+		}
+		dc, err := sess.ch.PublishWithDeferredConfirmWithContext(actx, s.opts.Exchange, s.opts.RoutingKey,
+			true, false, pub)
+		if err != nil {
+			s.drop(sess)
+			// The frame was not written: resending cannot duplicate it.
+			pubErr = s.classify(ctx, actx, "publish", err, true)
+			break
+		}
+		dcs, ids = append(dcs, dc), append(ids, pub.MessageId)
+	}
+	acked := make([]bool, 0, len(dcs))
+	var waitErr error
+	for _, dc := range dcs {
+		ok, err := dc.WaitContext(actx)
+		if err != nil {
+			s.drop(sess)
+			waitErr = s.classify(ctx, actx, "confirm", err, false)
+			break
+		}
+		acked = append(acked, ok)
+	}
+	returned := takeReturns(sess.returns)
+	for i, ok := range acked {
+		if ret, isReturned := returned[ids[i]]; isReturned {
+			return i, integration.Permanent(fmt.Errorf("%w: exchange %q routing key %q: %d %s",
+				ErrUnroutable, ret.Exchange, ret.RoutingKey, ret.ReplyCode, ret.ReplyText))
+		}
+		if !ok {
+			if sess.broken() {
+				s.drop(sess)
+				return i, integration.Temporary(fmt.Errorf("rabbitmq: connection to %s lost before the confirm", s.logURL))
+			}
+			return i, integration.Temporary(ErrNacked)
+		}
+	}
+	switch {
+	case waitErr != nil:
+		return len(acked), waitErr
+	case pubErr != nil:
+		return len(dcs), pubErr
+	}
+	return len(chunk), nil
+}
+
+// takeReturns drains the returns that arrived before the confirms (the
+// broker sends basic.return before basic.ack, and the client delivers both
+// in order), by message id.
+func takeReturns(returns <-chan amqp.Return) map[string]amqp.Return {
+	var out map[string]amqp.Return
 	for {
 		select {
 		case r, open := <-returns:
 			if !open { // the channel was closed with the connection
-				return found, ok
+				return out
 			}
-			if r.MessageId == id {
-				found, ok = r, true
+			if out == nil {
+				out = map[string]amqp.Return{}
 			}
+			out[r.MessageId] = r
 		default:
-			return found, ok
+			return out
 		}
 	}
 }
