@@ -1,8 +1,3 @@
-// Package pubtest holds test helpers shared by the publisher packages
-// (webhook, redis, rabbitmq, kafka): a log recorder that extracts circuit
-// breaker transitions and retry delays from the structured logs, a
-// receiving-side tally of delivered event ids, and the outage scenario run
-// against every publisher.
 package pubtest
 
 import (
