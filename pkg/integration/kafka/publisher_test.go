@@ -14,10 +14,7 @@ import (
 	"github.com/mfn-io/mfn-operator/pkg/integration/kafka/kafkatest"
 )
 
-func pubFastConfig() integration.PublisherConfig {
-	return integration.PublisherConfig{BatchSize: 10, BatchTimeout: time.Hour, RetryConfig: integration.RetryConfig{
-		InitialRetryDelay: time.Millisecond, MaxRetryDelay: 5 * time.Millisecond, Timeout: 5 * time.Second}}
-}
+func pubFastConfig() integration.PublisherConfig { return pubtest.FastConfig(10, 5*time.Second) }
 
 func newTestPublisher(t *testing.T, o PublisherOptions) (*Publisher, *pubtest.Recorder) {
 	t.Helper()

@@ -11,10 +11,7 @@ import (
 	"github.com/mfn-io/mfn-operator/pkg/integration/internal/pubtest"
 )
 
-func fastConfig() integration.PublisherConfig {
-	return integration.PublisherConfig{BatchSize: 10, BatchTimeout: time.Hour, RetryConfig: integration.RetryConfig{
-		InitialRetryDelay: time.Millisecond, MaxRetryDelay: 5 * time.Millisecond, Timeout: 5 * time.Second}}
-}
+func fastConfig() integration.PublisherConfig { return pubtest.FastConfig(10, 5*time.Second) }
 
 func newPublisher(t *testing.T, o Options) (*Publisher, *pubtest.Recorder) {
 	t.Helper()

@@ -95,10 +95,7 @@ func (rc *receiver) verified() ([]*http.Request, [][]byte, []error) {
 }
 
 // fastConfig retries quickly and flushes on every message.
-func fastConfig() integration.PublisherConfig {
-	return integration.PublisherConfig{BatchSize: 1, RetryConfig: integration.RetryConfig{
-		InitialRetryDelay: time.Millisecond, MaxRetryDelay: 5 * time.Millisecond, Timeout: 2 * time.Second}}
-}
+func fastConfig() integration.PublisherConfig { return pubtest.FastConfig(1, 2*time.Second) }
 
 func newPublisher(t *testing.T, o Options) (*Publisher, *pubtest.Recorder) {
 	t.Helper()
