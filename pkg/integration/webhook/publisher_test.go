@@ -667,3 +667,31 @@ func TestPublishReturnsBeforeDelivery(t *testing.T) {
 		t.Fatalf("at_least_once kept %d messages, want 1", p.Buffered())
 	}
 }
+
+// Rows 73, 105: with the destination down the bounded buffer fills up,
+// "Memory usage increasing" is logged past 80 %, and Publish fails fast with
+// ErrBufferFull when block_on_full is off.
+func TestBufferBoundedWhileDown(t *testing.T) {
+	rc := newReceiver(t, nil)
+	rc.setRespond(func(int64, *http.Request) (int, http.Header) { return http.StatusServiceUnavailable, nil })
+	cfg := fastConfig()
+	cfg.BatchSize, cfg.MaxBufferedMessages, cfg.FailFastWhenFull = 1, 5, true
+	cfg.InitialRetryDelay, cfg.MaxRetryDelay = time.Hour, time.Hour // keep the messages buffered
+	p, rec := newPublisher(t, Options{URL: rc.srv.URL, SecretKey: testSecret, Config: cfg})
+	var full error
+	for i := range 10 {
+		if err := p.Publish(t.Context(), msg(i)); err != nil {
+			full = err
+			break
+		}
+	}
+	if !errors.Is(full, integration.ErrBufferFull) {
+		t.Fatalf("Publish on a full buffer: %v", full)
+	}
+	if p.Buffered() > 5 {
+		t.Fatalf("buffer holds %d, capacity 5", p.Buffered())
+	}
+	if !rec.Contains("Memory usage increasing") {
+		t.Fatal("no memory warning")
+	}
+}

@@ -65,12 +65,9 @@ func (s *sender) send(ctx context.Context, msg integration.Outgoing) error {
 		return integration.Invalid(fmt.Errorf("webhook: body of %d bytes exceeds max_body_bytes (%d)",
 			len(msg.Body), s.maxBody))
 	}
-	payload, gz, err := s.payload(msg.Body)
+	payload, err := s.payload(msg.Body)
 	if err != nil {
 		return integration.Invalid(err)
-	}
-	if gz != nil {
-		defer s.gzPool.Put(gz)
 	}
 	actx, cancel := attemptContext(ctx, s.timeout)
 	defer cancel()
@@ -89,32 +86,30 @@ func (s *sender) send(ctx context.Context, msg integration.Outgoing) error {
 	return s.statusError(resp)
 }
 
-// gzBuf is a pooled gzip writer with its output buffer.
-type gzBuf struct {
-	buf bytes.Buffer
-	w   *gzip.Writer
-}
-
 // payload returns the bytes to put on the wire: the body itself, or its
-// gzip compression (the signatures always cover the uncompressed body).
-func (s *sender) payload(body []byte) ([]byte, *gzBuf, error) {
+// gzip compression (the signatures always cover the uncompressed body). The
+// compressor is pooled; the output buffer is not, because the transport
+// may still read a request body after Do returned.
+func (s *sender) payload(body []byte) ([]byte, error) {
 	if !s.compress {
-		return body, nil, nil
+		return body, nil
 	}
-	g, _ := s.gzPool.Get().(*gzBuf)
-	if g == nil {
-		g = &gzBuf{}
-		g.w = gzip.NewWriter(&g.buf)
+	var buf bytes.Buffer
+	buf.Grow(len(body)/2 + 64)
+	zw, _ := s.gzPool.Get().(*gzip.Writer)
+	if zw == nil {
+		zw = gzip.NewWriter(&buf)
+	} else {
+		zw.Reset(&buf)
 	}
-	g.buf.Reset()
-	g.w.Reset(&g.buf)
-	if _, err := g.w.Write(body); err != nil {
-		return nil, nil, fmt.Errorf("webhook: gzip body: %w", err)
+	defer s.gzPool.Put(zw)
+	if _, err := zw.Write(body); err != nil {
+		return nil, fmt.Errorf("webhook: gzip body: %w", err)
 	}
-	if err := g.w.Close(); err != nil {
-		return nil, nil, fmt.Errorf("webhook: gzip body: %w", err)
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("webhook: gzip body: %w", err)
 	}
-	return g.buf.Bytes(), g, nil
+	return buf.Bytes(), nil
 }
 
 // headers builds the request headers: defaults, user headers, then the
