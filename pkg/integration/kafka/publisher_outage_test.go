@@ -76,7 +76,12 @@ func readEventIDs(t *testing.T, addr, topic string) *pubtest.Tally {
 // 5 000 messages with a 5 s outage of the TCP path to the broker in the
 // middle; a consumer reads the topic back afterwards: nothing lost,
 // duplicates (acknowledgement lost with the connection) reported.
-func TestPublisherOutageConnectionCut(t *testing.T) {
+func TestPublisherOutageConnectionCut(t *testing.T) { testPublisherOutage(t, false) }
+
+// The same with a network partition: produce requests time out.
+func TestPublisherOutageBlackhole(t *testing.T) { testPublisherOutage(t, true) }
+
+func testPublisherOutage(t *testing.T, partition bool) {
 	if testing.Short() {
 		t.Skip("5 s outage")
 	}
@@ -88,6 +93,10 @@ func TestPublisherOutageConnectionCut(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = p.Disconnect(context.WithoutCancel(t.Context())) })
-	pubtest.RunOutage(t, pubtest.Outage{Publisher: p, Logs: logs, Fault: proxy,
+	var fault pubtest.Fault = proxy
+	if partition {
+		fault = pubtest.AsBlackhole(proxy)
+	}
+	pubtest.RunOutage(t, pubtest.Outage{Publisher: p, Logs: logs, Fault: fault,
 		Delivered: func(t *testing.T) *pubtest.Tally { return readEventIDs(t, proxy.Addr(), "outage") }})
 }

@@ -14,7 +14,12 @@ import (
 // middle. A consumer connected directly to the broker drains the bound
 // queue afterwards: nothing lost, duplicates (confirm lost with the
 // connection) reported.
-func TestOutageConnectionCut(t *testing.T) {
+func TestOutageConnectionCut(t *testing.T) { testOutage(t, false) }
+
+// The same with a network partition: confirms time out (ambiguous outcome).
+func TestOutageBlackhole(t *testing.T) { testOutage(t, true) }
+
+func testOutage(t *testing.T, partition bool) {
 	if testing.Short() {
 		t.Skip("5 s outage")
 	}
@@ -30,7 +35,11 @@ func TestOutageConnectionCut(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = p.Disconnect(context.WithoutCancel(t.Context())) })
-	pubtest.RunOutage(t, pubtest.Outage{Publisher: p, Logs: logs, Fault: proxy,
+	var fault pubtest.Fault = proxy
+	if partition {
+		fault = pubtest.AsBlackhole(proxy)
+	}
+	pubtest.RunOutage(t, pubtest.Outage{Publisher: p, Logs: logs, Fault: fault,
 		Delivered: func(t *testing.T) *pubtest.Tally { return drain(t, b, q, 5000) }})
 }
 

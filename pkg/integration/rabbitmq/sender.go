@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -43,9 +44,13 @@ func (s *session) broken() bool {
 	}
 }
 
+// closeTimeout bounds the wait for the broker's close-ok: a partitioned
+// broker never answers.
+const closeTimeout = 2 * time.Second
+
 func (s *session) close() error {
-	err := s.conn.Close()
-	if errors.Is(err, amqp.ErrClosed) {
+	err := s.conn.CloseDeadline(time.Now().Add(closeTimeout))
+	if errors.Is(err, amqp.ErrClosed) || errors.Is(err, os.ErrDeadlineExceeded) {
 		return nil
 	}
 	return err
@@ -80,8 +85,9 @@ func (s *sender) session(ctx context.Context) (*session, error) {
 		return s.sess, nil
 	}
 	if s.sess != nil {
-		_ = s.sess.close()
+		old := s.sess
 		s.sess = nil
+		go func() { _ = old.close() }()
 	}
 	sess, err := s.dial(ctx)
 	if err != nil {
@@ -285,13 +291,14 @@ func (s *sender) publishing(msg integration.Outgoing) (amqp.Publishing, error) {
 	return pub, nil
 }
 
-// drop forgets a session after a failure so the next send re-dials.
+// drop forgets a session after a failure so the next send re-dials. The
+// old connection is closed in the background (bounded by closeTimeout).
 func (s *sender) drop(sess *session) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.sess == sess {
-		_ = sess.close()
 		s.sess = nil
+		go func() { _ = sess.close() }()
 	}
 }
 

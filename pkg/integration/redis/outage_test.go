@@ -13,7 +13,12 @@ import (
 // 5 000 messages with a 5 s outage of the TCP path to Redis in the middle.
 // A subscriber connected directly to the server counts the deliveries:
 // nothing lost, duplicates (PUBLISH executed, reply lost) reported.
-func TestOutageConnectionCut(t *testing.T) {
+func TestOutageConnectionCut(t *testing.T) { testOutage(t, false) }
+
+// The same with a network partition: requests time out (ambiguous outcome).
+func TestOutageBlackhole(t *testing.T) { testOutage(t, true) }
+
+func testOutage(t *testing.T, partition bool) {
 	if testing.Short() {
 		t.Skip("5 s outage")
 	}
@@ -50,7 +55,11 @@ func TestOutageConnectionCut(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = p.Disconnect(context.WithoutCancel(t.Context())) })
-	pubtest.RunOutage(t, pubtest.Outage{Publisher: p, Logs: logs, Fault: proxy,
+	var fault pubtest.Fault = proxy
+	if partition {
+		fault = pubtest.AsBlackhole(proxy)
+	}
+	pubtest.RunOutage(t, pubtest.Outage{Publisher: p, Logs: logs, Fault: fault,
 		Delivered: func(t *testing.T) *pubtest.Tally {
 			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 			defer cancel()

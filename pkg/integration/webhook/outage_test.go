@@ -51,7 +51,12 @@ func TestOutageServiceUnavailable(t *testing.T) {
 
 // The same outage as a TCP cut: the receiver sits behind a fault proxy
 // that closes every connection and refuses new ones for 5 s.
-func TestOutageConnectionCut(t *testing.T) {
+func TestOutageConnectionCut(t *testing.T) { testOutageProxy(t, false) }
+
+// The same with a network partition: requests time out (ambiguous outcome).
+func TestOutageBlackhole(t *testing.T) { testOutageProxy(t, true) }
+
+func testOutageProxy(t *testing.T, partition bool) {
 	if testing.Short() {
 		t.Skip("5 s outage")
 	}
@@ -64,6 +69,10 @@ func TestOutageConnectionCut(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = p.Disconnect(t.Context()) })
-	pubtest.RunOutage(t, pubtest.Outage{Publisher: p, Logs: logs, Fault: proxy,
+	var fault pubtest.Fault = proxy
+	if partition {
+		fault = pubtest.AsBlackhole(proxy)
+	}
+	pubtest.RunOutage(t, pubtest.Outage{Publisher: p, Logs: logs, Fault: fault,
 		Delivered: func(*testing.T) *pubtest.Tally { return rc.tally }})
 }

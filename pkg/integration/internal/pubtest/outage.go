@@ -211,3 +211,18 @@ func OutageConfig() integration.PublisherConfig {
 		},
 	}
 }
+
+// Blackholer is a fault that can also swallow traffic silently.
+type Blackholer interface {
+	Blackhole()
+	Restore()
+}
+
+// AsBlackhole makes the outage a network partition: connections stay open
+// and every byte is dropped (clients see timeouts, outcomes are ambiguous).
+func AsBlackhole(b Blackholer) Fault { return blackhole{b} }
+
+type blackhole struct{ b Blackholer }
+
+func (h blackhole) Cut()     { h.b.Blackhole() }
+func (h blackhole) Restore() { h.b.Restore() }
