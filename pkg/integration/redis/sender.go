@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -192,21 +191,15 @@ func (s *sender) classify(ctx, actx context.Context, cmd string, err error) erro
 	wrapped := fmt.Errorf("redis: %s to %s: %s", cmd, s.logURL, integration.RedactError(err, s.opts.URL))
 	var rerr goredis.Error
 	if errors.As(err, &rerr) && !isTransientReply(rerr.Error()) {
-		if strings.Contains(rerr.Error(), "max") && strings.Contains(rerr.Error(), "bulk") {
+		if strings.Contains(rerr.Error(), "proto-max-bulk-len") { // this message is too large
 			return integration.Invalid(wrapped)
 		}
 		return integration.Permanent(wrapped)
 	}
-	var netErr net.Error
-	if safe || (errors.As(err, &netErr) && isDialError(err)) {
+	if safe { // dial error, connection refused: nothing was sent
 		return integration.NotSent(wrapped)
 	}
 	return integration.Temporary(wrapped)
-}
-
-func isDialError(err error) bool {
-	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial"
 }
 
 // isTransientReply reports server replies that a retry can fix.
