@@ -3,6 +3,7 @@ package webhook
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -693,5 +694,36 @@ func TestBufferBoundedWhileDown(t *testing.T) {
 	}
 	if !rec.Contains("Memory usage increasing") {
 		t.Fatal("no memory warning")
+	}
+}
+
+// https:// needs no allow_insecure_http; a custom transport (here trusting
+// the test server's certificate) still does not follow redirects.
+func TestHTTPSWithCustomTransport(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if r.URL.Path == "/moved" {
+			http.Redirect(w, r, "/hook", http.StatusTemporaryRedirect)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	for _, c := range []struct {
+		path    string
+		wantErr bool
+	}{{"/hook", false}, {"/moved", true}} {
+		p, err := New(Options{URL: srv.URL + c.path, Transport: srv.Client().Transport, Config: fastConfig(),
+			Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = p.Disconnect(t.Context()) })
+		before := hits.Load()
+		if err := publishSync(t, p, msg(1)); (err != nil) != c.wantErr {
+			t.Fatalf("%s: %v", c.path, err)
+		}
+		if n := hits.Load() - before; n != 1 {
+			t.Fatalf("%s: %d requests", c.path, n)
+		}
 	}
 }
