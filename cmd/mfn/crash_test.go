@@ -21,7 +21,7 @@ var (
 )
 
 // mfnBinary builds cmd/mfn once per test process.
-func mfnBinary(t *testing.T) string {
+func mfnBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "mfn-bin-")

@@ -1,0 +1,319 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/mfn-io/mfn-operator/pkg/integration/kafka/kafkatest"
+	"github.com/mfn-io/mfn-operator/pkg/manifest"
+	"github.com/mfn-io/mfn-operator/pkg/pipeline"
+	"github.com/mfn-io/mfn-operator/pkg/sim"
+)
+
+// Pipeline benchmarks (hack/bench-pipeline.sh). Each op is one message.
+// "engine_msgs/s" is the pure engine bound measured in the same process just
+// before the run: GOMAXPROCS / (time of one sim.Run of the same parameters
+// on one goroutine); "pct_of_bound" is the pipeline's rate against it.
+
+var benchSizes = []struct{ grid, steps int }{{32, 64}, {64, 64}}
+
+// benchInFlight: 0 is the default (2 × workers); 64 shows what a deeper
+// window buys when the sink's latency (fsync, broker round trip) matters.
+var benchInFlight = []int{0, 64}
+
+func benchParams(grid, steps, i int) []byte {
+	return fmt.Appendf(nil, `{"simulation_id":"b-%d","grid_size":%d,"steps":%d,"seed":%d}`, i, grid, steps, i)
+}
+
+// engineBound runs the engine alone for about 300 ms and returns the bound
+// in messages per second for GOMAXPROCS workers.
+func engineBound(b *testing.B, grid, steps int) float64 {
+	b.Helper()
+	p := sim.DefaultParams()
+	p.GridSize, p.Steps = grid, steps
+	opt := sim.RunOptions{EngineOptions: []sim.Option{sim.WithWorkers(1)}}
+	start := time.Now()
+	n := 0
+	for time.Since(start) < 300*time.Millisecond {
+		seed := int64(n)
+		p.Seed = &seed
+		if _, err := sim.Run(b.Context(), p, opt); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	per := time.Since(start).Seconds() / float64(n)
+	return float64(runtime.GOMAXPROCS(0)) / per
+}
+
+// parallelEngine runs GOMAXPROCS goroutines of back-to-back sim.Run for
+// about 300 ms and returns the messages per second they achieved together:
+// the engine alone at full concurrency, without any pipeline.
+func parallelEngine(b *testing.B, grid, steps int) float64 {
+	b.Helper()
+	workers := runtime.GOMAXPROCS(0)
+	counts := make([]int, workers)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			p := sim.DefaultParams()
+			p.GridSize, p.Steps = grid, steps
+			opt := sim.RunOptions{EngineOptions: []sim.Option{sim.WithWorkers(1)}}
+			for time.Since(start) < 300*time.Millisecond {
+				seed := int64(counts[w])
+				p.Seed = &seed
+				if _, err := sim.Run(context.Background(), p, opt); err != nil {
+					panic(err)
+				}
+				counts[w]++
+			}
+		})
+	}
+	wg.Wait()
+	total := 0
+	for _, c := range counts {
+		total += c
+	}
+	return float64(total) / time.Since(start).Seconds()
+}
+
+func reportRate(b *testing.B, n int, elapsed time.Duration, bound float64, grid, steps int) {
+	rate := float64(n) / elapsed.Seconds()
+	par := parallelEngine(b, grid, steps)
+	b.ReportMetric(rate, "msgs/s")
+	b.ReportMetric(bound, "bound_msgs/s")
+	b.ReportMetric(100*rate/bound, "pct_of_bound")
+	b.ReportMetric(par, "engine_par_msgs/s")
+	b.ReportMetric(100*rate/par, "pct_of_par")
+}
+
+func benchRuntime(b *testing.B, yaml string, maxInFlight int) *pipeline.Runtime {
+	b.Helper()
+	set := manifest.NewSet()
+	if err := set.Add([]byte(yaml), b.Name()); err != nil {
+		b.Fatal(err)
+	}
+	rt, _, err := newRuntime(set, pipelineFlags{grace: 5 * time.Second, maxInFlight: maxInFlight},
+		manifest.Env{Secrets: manifest.LocalSecrets(set.Secrets), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return rt
+}
+
+func fileJSONLYAML(in, out string) string {
+	return fmt.Sprintf(`apiVersion: mfn.mycelium.io/v1alpha1
+kind: MFNPipeline
+metadata: {name: bench}
+spec:
+  connectorRef: {name: in}
+  publisherRefs: [{name: out}]
+---
+apiVersion: mfn.mycelium.io/v1alpha1
+kind: Connector
+metadata: {name: in}
+spec:
+  type: file
+  file: {directory: %q, afterProcess: delete}
+---
+apiVersion: mfn.mycelium.io/v1alpha1
+kind: Publisher
+metadata: {name: out}
+spec:
+  type: jsonl
+  batchSize: 100
+  batchTimeout: 50ms
+  jsonl: {directory: %q, fileName: results.jsonl}
+`, in, out)
+}
+
+func writeParamFiles(b *testing.B, dir string, n, grid, steps int) {
+	b.Helper()
+	for i := range n {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("p-%07d.json", i)), benchParams(grid, steps, i), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkPipelineFileToJSONL: `mfn run` file feed → JSON Lines, in-process.
+func BenchmarkPipelineFileToJSONL(b *testing.B) {
+	for _, sz := range benchSizes {
+		for _, mif := range benchInFlight {
+			b.Run(fmt.Sprintf("grid%d_steps%d/inflight%d", sz.grid, sz.steps, mif), func(b *testing.B) {
+				dir := b.TempDir()
+				in := filepath.Join(dir, "in")
+				if err := os.MkdirAll(in, 0o755); err != nil {
+					b.Fatal(err)
+				}
+				writeParamFiles(b, in, b.N, sz.grid, sz.steps)
+			syscall.Sync() // no write-back of the inputs during the measurement
+				bound := engineBound(b, sz.grid, sz.steps)
+				rt := benchRuntime(b, fileJSONLYAML(in, dir), mif)
+				b.ResetTimer()
+				start := time.Now()
+				if err := rt.Run(b.Context()); err != nil {
+					b.Fatal(err)
+				}
+				elapsed := time.Since(start)
+				b.StopTimer()
+				if c := rt.Counters(); c.Processed != int64(b.N) {
+					b.Fatalf("processed %d of %d", c.Processed, b.N)
+				}
+				reportRate(b, b.N, elapsed, bound, sz.grid, sz.steps)
+			})
+		}
+	}
+}
+
+// BenchmarkPipelineKafkaToKafka: Kafka (kfake, same process) → Kafka.
+func BenchmarkPipelineKafkaToKafka(b *testing.B) {
+	for _, sz := range benchSizes {
+		for _, mif := range benchInFlight {
+			b.Run(fmt.Sprintf("grid%d_steps%d/inflight%d", sz.grid, sz.steps, mif), func(b *testing.B) {
+				c := kafkatest.NewCluster(b, kafkatest.Topic{Name: "params", Partitions: 2}, kafkatest.Topic{Name: "results"})
+				for p := range 2 {
+					var vals [][]byte
+					for i := p; i < b.N; i += 2 {
+						vals = append(vals, benchParams(sz.grid, sz.steps, i))
+					}
+					if len(vals) > 0 {
+						c.Produce(b, "params", p, vals...)
+					}
+				}
+				bound := engineBound(b, sz.grid, sz.steps)
+				rt := benchRuntime(b, fmt.Sprintf(`apiVersion: mfn.mycelium.io/v1alpha1
+kind: MFNPipeline
+metadata: {name: bench}
+spec:
+  connectorRef: {name: in}
+  publisherRefs: [{name: out}]
+---
+apiVersion: mfn.mycelium.io/v1alpha1
+kind: Connector
+metadata: {name: in}
+spec:
+  type: kafka
+  kafka: {bootstrapServers: [%[1]q], topic: params, groupId: bench, commitInterval: 1s}
+---
+apiVersion: mfn.mycelium.io/v1alpha1
+kind: Publisher
+metadata: {name: out}
+spec:
+  type: kafka
+  batchSize: 100
+  batchTimeout: 20ms
+  kafka: {bootstrapServers: [%[1]q], topic: results}
+`, c.Bootstrap()), mif)
+				ctx, cancel := context.WithCancel(b.Context())
+				done := make(chan error, 1)
+				b.ResetTimer()
+				start := time.Now()
+				go func() { done <- rt.Run(ctx) }()
+				for rt.Counters().Processed < int64(b.N) {
+					select {
+					case err := <-done:
+						b.Fatalf("pipeline stopped: %v", err)
+					case <-time.After(time.Millisecond):
+					}
+				}
+				elapsed := time.Since(start)
+				b.StopTimer()
+				cancel()
+				if err := <-done; err != nil {
+					b.Fatal(err)
+				}
+				reportRate(b, b.N, elapsed, bound, sz.grid, sz.steps)
+			})
+		}
+	}
+}
+
+// BenchmarkStatusUnderLoad: GET /status over HTTP while both workers
+// simulate grid 64 × 64 messages flat out. Reports the p50/p99/max latency.
+func BenchmarkStatusUnderLoad(b *testing.B) {
+	dir := b.TempDir()
+	in := filepath.Join(dir, "in")
+	if err := os.MkdirAll(in, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	writeParamFiles(b, in, 4000, 64, 64)
+	rt := benchRuntime(b, fileJSONLYAML(in, dir), 0)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(rt)
+	srv := httptest.NewServer(pipeline.Handler(rt, reg))
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(b.Context())
+	done := make(chan error, 1)
+	go func() { done <- rt.Run(ctx) }()
+	for rt.Counters().Processed < 50 {
+		time.Sleep(time.Millisecond)
+	}
+	client := srv.Client()
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for b.Loop() {
+		t0 := time.Now()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/status", nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+		lat = append(lat, time.Since(t0))
+	}
+	b.StopTimer()
+	if rt.Counters().InFlight == 0 {
+		b.Log("warning: the pipeline was idle at the end of the measurement")
+	}
+	cancel()
+	<-done
+	slices.Sort(lat)
+	q := func(f float64) float64 { return float64(lat[int(f*float64(len(lat)-1))].Microseconds()) / 1000 }
+	b.ReportMetric(q(0.5), "p50_ms")
+	b.ReportMetric(q(0.99), "p99_ms")
+	b.ReportMetric(q(1), "max_ms")
+}
+
+// BenchmarkWorkerPeakRSS: peak resident set size of `mfn run` (built
+// binary) with 2 workers on grid 128 × 200 steps messages. One op is the
+// whole run of 40 messages.
+func BenchmarkWorkerPeakRSS(b *testing.B) {
+	bin := mfnBinary(b)
+	for b.Loop() {
+		b.StopTimer()
+		dir := b.TempDir()
+		in := filepath.Join(dir, "in")
+		if err := os.MkdirAll(in, 0o755); err != nil {
+			b.Fatal(err)
+		}
+		writeParamFiles(b, in, 40, 128, 200)
+		if err := os.WriteFile(filepath.Join(dir, "pipeline.yaml"), []byte(fileJSONLYAML(in, dir)), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		cmd := exec.CommandContext(b.Context(), bin, "run", "-f", filepath.Join(dir, "pipeline.yaml"), "-workers", "2", "-progress", "never", "-log-level", "warn")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("%v\n%s", err, out)
+		}
+		ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+		b.ReportMetric(float64(ru.Maxrss)/1024, "peak_rss_MiB")
+	}
+}
