@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"syscall"
@@ -105,6 +106,11 @@ func reportRate(b *testing.B, n int, elapsed time.Duration, bound float64, grid,
 
 func benchRuntime(b *testing.B, yaml string, maxInFlight int) *pipeline.Runtime {
 	b.Helper()
+	// The collector setting of `mfn run` and `mfn worker` (see tuneGC).
+	if _, set := os.LookupEnv("GOGC"); !set {
+		old := debug.SetGCPercent(defaultGCPercent)
+		b.Cleanup(func() { debug.SetGCPercent(old) })
+	}
 	set := manifest.NewSet()
 	if err := set.Add([]byte(yaml), b.Name()); err != nil {
 		b.Fatal(err)

@@ -82,6 +82,7 @@ func runRun(ctx context.Context, args []string, std stdio) int {
 		fmt.Fprintf(std.err, "mfn run: %v\n", err)
 		return exitUsage
 	}
+	tuneGC()
 	set, err := manifest.LoadFiles(files...)
 	if err != nil {
 		fmt.Fprintf(std.err, "mfn run: %s\n", oneLine(err))

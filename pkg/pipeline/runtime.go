@@ -129,71 +129,62 @@ func (r *Runtime) Run(ctx context.Context) error {
 	return nil
 }
 
-// runPipeline consumes, dispatches to the workers and waits for them; it
-// returns the connector's terminal error, if any.
+// runPipeline runs the connector and the workers until the connector is
+// exhausted or ctx ends; it returns the connector's terminal error, if any.
+//
+// Workers read the connector's channel themselves (no dispatcher goroutine
+// in between): a worker that finishes a simulation takes the next message in
+// a direct hand-off, which matters when every CPU is busy simulating and a
+// coordinating goroutine would wait for a time slice.
 func (r *Runtime) runPipeline(ctx, workCtx context.Context) error {
 	consumeCtx, stopConsume := context.WithCancel(ctx)
 	defer stopConsume()
 	in := make(chan *integration.Message)
 	consumed := make(chan error, 1)
-	go func() { consumed <- r.cfg.Connector.Consume(consumeCtx, in) }()
-
-	jobs := make(chan *flight)
+	go func() {
+		consumed <- r.cfg.Connector.Consume(consumeCtx, in)
+		close(in) // Consume has returned: nothing more is sent
+	}()
 	var wg sync.WaitGroup
 	for range r.cfg.Workers {
-		wg.Go(func() {
-			for f := range jobs {
-				r.handle(workCtx, f)
-			}
-		})
+		wg.Go(func() { r.work(ctx, workCtx, in) })
 	}
-	err, exhausted := r.dispatch(ctx, workCtx, in, consumed, jobs)
-	stopConsume()
-	if !exhausted {
-		err = <-consumed
-	}
-	close(jobs)
 	wg.Wait()
-	if exhausted && err == nil {
+	stopConsume()
+	err := <-consumed
+	if ctx.Err() == nil && err == nil {
 		r.log.Info("Connector exhausted, draining", "inFlight", r.inFlight.Load())
 	}
 	return err
 }
 
-// dispatch hands messages from the connector to the workers while an
-// in-flight slot is free and no breaker is open. exhausted reports that the
-// connector's Consume returned (its error is err).
-func (r *Runtime) dispatch(ctx, workCtx context.Context, in <-chan *integration.Message,
-	consumed <-chan error, jobs chan<- *flight) (err error, exhausted bool) {
+// work takes messages from the connector while an in-flight slot is free and
+// no breaker is open, and simulates them, until in is closed or ctx ends.
+func (r *Runtime) work(ctx, workCtx context.Context, in <-chan *integration.Message) {
 	tick := time.NewTicker(r.cfg.PauseInterval)
 	defer tick.Stop()
 	for {
 		if r.paused.Load() {
 			select {
 			case <-ctx.Done():
-				return nil, false
+				return
 			case <-tick.C:
 				continue
 			}
 		}
 		if !r.acquire(ctx, workCtx) {
-			return nil, false
+			return
 		}
 		select {
-		case m := <-in:
-			f := r.track(m)
-			select {
-			case jobs <- f:
-			case <-ctx.Done():
-				r.finish(workCtx, f, ErrShutdown)
-				return nil, false
+		case m, ok := <-in:
+			if !ok {
+				<-r.sem
+				return
 			}
-		case err := <-consumed:
-			<-r.sem
-			return err, true
+			r.handle(workCtx, r.track(m))
 		case <-ctx.Done():
 			<-r.sem
-			return nil, false
+			return
 		}
 	}
 }
@@ -217,8 +208,11 @@ func (r *Runtime) acquire(ctx, workCtx context.Context) bool {
 	}
 }
 
-// saturated reports that every in-flight slot is taken.
-func (r *Runtime) saturated() bool { return len(r.sem) == cap(r.sem) }
+// saturated reports that at least half of the in-flight slots are taken.
+// Flushing from then on (group commit: results published while one flush
+// runs go out with the next) keeps the other half of the window feeding
+// the workers, instead of stopping until the whole window is published.
+func (r *Runtime) saturated() bool { return 2*len(r.sem) >= cap(r.sem) }
 
 // kickFlush flushes every publisher in the background. Kicks that arrive
 // during a flush cause one more flush, so a result published while a flush
