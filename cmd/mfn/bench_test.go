@@ -169,7 +169,7 @@ func BenchmarkPipelineFileToJSONL(b *testing.B) {
 					b.Fatal(err)
 				}
 				writeParamFiles(b, in, b.N, sz.grid, sz.steps)
-			syscall.Sync() // no write-back of the inputs during the measurement
+				syscall.Sync() // no write-back of the inputs during the measurement
 				bound := engineBound(b, sz.grid, sz.steps)
 				rt := benchRuntime(b, fileJSONLYAML(in, dir), mif)
 				b.ResetTimer()
