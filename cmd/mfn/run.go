@@ -53,6 +53,7 @@ func runRun(ctx context.Context, args []string, std stdio) int {
 	progress := fs.String("progress", "auto", "live progress line: auto (when stderr is a terminal), always or never")
 	listen := fs.String("listen", "", "serve /healthz, /readyz, /metrics and /status on this address while running")
 	pf.register(fs, 10*time.Second)
+	pf.connectAttempts = 4 // about 7 s of backoff, then exit code 1
 	fs.Lookup("log-format").DefValue = "text"
 	pf.logFormat = "text"
 	fs.Usage = func() {

@@ -33,6 +33,9 @@ type pipelineFlags struct {
 	grace       time.Duration
 	logFormat   string
 	logLevel    string
+	// connectAttempts bounds connection attempts (0: retry until stopped,
+	// the worker's behaviour; `mfn run` gives up after a few).
+	connectAttempts int
 }
 
 func (p *pipelineFlags) register(fs *flag.FlagSet, defaultGrace time.Duration) {
@@ -77,16 +80,17 @@ func newRuntime(set *manifest.Set, pf pipelineFlags, env manifest.Env, worker st
 		workers = pf.workers
 	}
 	rt, err := pipeline.New(pipeline.Config{
-		Name:          built.Name,
-		Worker:        worker,
-		Connector:     built.Connector,
-		Publishers:    built.Publishers,
-		DeadLetter:    built.DeadLetter,
-		Processor:     pipeline.NewSimProcessor(pipeline.SimConfig{Params: built.Params, Limits: built.Limits}),
-		Workers:       workers,
-		MaxInFlight:   pf.maxInFlight,
-		ShutdownGrace: pf.grace,
-		Logger:        env.Logger,
+		Name:            built.Name,
+		Worker:          worker,
+		Connector:       built.Connector,
+		Publishers:      built.Publishers,
+		DeadLetter:      built.DeadLetter,
+		Processor:       pipeline.NewSimProcessor(pipeline.SimConfig{Params: built.Params, Limits: built.Limits}),
+		Workers:         workers,
+		MaxInFlight:     pf.maxInFlight,
+		ShutdownGrace:   pf.grace,
+		ConnectAttempts: pf.connectAttempts,
+		Logger:          env.Logger,
 	})
 	if err != nil {
 		return nil, nil, err
