@@ -4,7 +4,10 @@
 // A [Runtime] reads messages from its connector, simulates each one on a pool
 // of workers, hands the result envelope to every publisher and acknowledges
 // the source message only after every publisher accepted the result, which
-// gives at-least-once delivery end to end. Invalid parameters and failed
+// gives at-least-once delivery end to end. At most Config.MaxInFlight
+// messages are between the connector and their acknowledgement; once half of
+// that window waits for publishers, they are flushed without waiting for
+// their batch timeouts. Invalid parameters and failed
 // simulations become failure envelopes for the dead-letter publisher; they are
 // counted and acknowledged, never retried forever. While a publisher's circuit
 // breaker is open the runtime stops reading from the connector; nothing is
@@ -33,6 +36,11 @@
 // connector commits its acknowledged positions there).
 //
 // # Observability
+//
+// [NewSimProcessor] is the [Processor] of the MFN pipeline: strict decoding
+// of the §9.1 message over the pipeline's defaults and limits, sim.Run with
+// streaming features, and the §9.2 result or failure envelope of package
+// schema.
 //
 // [Runtime.Status] returns the /status document of package status,
 // [Runtime.Ready] the readiness of INTEGRATION.md §10.1, and the Runtime is a
