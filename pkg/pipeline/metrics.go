@@ -31,8 +31,8 @@ func newLatencyHistogram() prometheus.Histogram {
 	return prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "mfn_pipeline_simulation_duration_seconds",
 		Help: "Time to decode, simulate and encode one message.",
-		// 1 ms … ~65 s: small test grids up to grid 256 × 1000 steps.
-		Buckets: prometheus.ExponentialBuckets(0.001, 2, 17),
+		// 0.1 ms … ~52 s: from tiny test grids to grid 512 × thousands of steps.
+		Buckets: prometheus.ExponentialBuckets(0.0001, 2, 20),
 	})
 }
 
