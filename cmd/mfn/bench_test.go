@@ -124,29 +124,9 @@ func benchRuntime(b *testing.B, yaml string, maxInFlight int) *pipeline.Runtime 
 }
 
 func fileJSONLYAML(in, out string) string {
-	return fmt.Sprintf(`apiVersion: mfn.mycelium.io/v1alpha1
-kind: MFNPipeline
-metadata: {name: bench}
-spec:
-  connectorRef: {name: in}
-  publisherRefs: [{name: out}]
----
-apiVersion: mfn.mycelium.io/v1alpha1
-kind: Connector
-metadata: {name: in}
-spec:
-  type: file
-  file: {directory: %q, afterProcess: delete}
----
-apiVersion: mfn.mycelium.io/v1alpha1
-kind: Publisher
-metadata: {name: out}
-spec:
-  type: jsonl
-  batchSize: 100
-  batchTimeout: 50ms
-  jsonl: {directory: %q, fileName: results.jsonl}
-`, in, out)
+	return pipelineDoc("bench", "in", []string{"out"}, "", "") +
+		fileConnectorDoc("in", in, ", afterProcess: delete") +
+		jsonlPublisherDoc("out", out, "results.jsonl", "batchSize: 100\nbatchTimeout: 50ms\n")
 }
 
 func writeParamFiles(b *testing.B, dir string, n, grid, steps int) {
@@ -204,29 +184,9 @@ func BenchmarkPipelineKafkaToKafka(b *testing.B) {
 					}
 				}
 				bound := engineBound(b, sz.grid, sz.steps)
-				rt := benchRuntime(b, fmt.Sprintf(`apiVersion: mfn.mycelium.io/v1alpha1
-kind: MFNPipeline
-metadata: {name: bench}
-spec:
-  connectorRef: {name: in}
-  publisherRefs: [{name: out}]
----
-apiVersion: mfn.mycelium.io/v1alpha1
-kind: Connector
-metadata: {name: in}
-spec:
-  type: kafka
-  kafka: {bootstrapServers: [%[1]q], topic: params, groupId: bench, commitInterval: 1s}
----
-apiVersion: mfn.mycelium.io/v1alpha1
-kind: Publisher
-metadata: {name: out}
-spec:
-  type: kafka
-  batchSize: 100
-  batchTimeout: 20ms
-  kafka: {bootstrapServers: [%[1]q], topic: results}
-`, c.Bootstrap()), mif)
+				rt := benchRuntime(b, pipelineDoc("bench", "in", []string{"out"}, "", "")+
+					kafkaConnectorDoc("in", c.Bootstrap(), "params", "bench", "1s")+
+					kafkaPublisherDoc("out", c.Bootstrap(), "results", "batchSize: 100\nbatchTimeout: 20ms\n"), mif)
 				ctx, cancel := context.WithCancel(b.Context())
 				done := make(chan error, 1)
 				b.ResetTimer()

@@ -43,29 +43,9 @@ func mfnBinary(t testing.TB) string {
 
 // kafkaPipelineYAML is a Kafka → simulate → Kafka pipeline.
 func kafkaPipelineYAML(bootstrap, in, out, group string) string {
-	return fmt.Sprintf(`apiVersion: mfn.mycelium.io/v1alpha1
-kind: MFNPipeline
-metadata: {name: crash}
-spec:
-  connectorRef: {name: in}
-  publisherRefs: [{name: out}]
----
-apiVersion: mfn.mycelium.io/v1alpha1
-kind: Connector
-metadata: {name: in}
-spec:
-  type: kafka
-  kafka: {bootstrapServers: [%q], topic: %s, groupId: %s, commitInterval: 2ms}
----
-apiVersion: mfn.mycelium.io/v1alpha1
-kind: Publisher
-metadata: {name: out}
-spec:
-  type: kafka
-  batchSize: 20
-  batchTimeout: 20ms
-  kafka: {bootstrapServers: [%q], topic: %s}
-`, bootstrap, in, group, bootstrap, out)
+	return pipelineDoc("crash", "in", []string{"out"}, "", "") +
+		kafkaConnectorDoc("in", bootstrap, in, group, "2ms") +
+		kafkaPublisherDoc("out", bootstrap, out, "batchSize: 20\nbatchTimeout: 20ms\n")
 }
 
 // simulationIDs counts the result records of topic by simulation_id.

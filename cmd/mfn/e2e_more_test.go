@@ -76,47 +76,17 @@ func TestFileToSignedWebhook(t *testing.T) {
 	case err := <-recvDone:
 		t.Fatal(err)
 	}
-	yaml := fmt.Sprintf(`apiVersion: mfn.mycelium.io/v1alpha1
-kind: MFNPipeline
-metadata: {name: files}
-spec:
-  connectorRef: {name: in}
-  publisherRefs: [{name: hook}]
-  deadLetterPublisherRef: {name: dlq}
-  simulation: {gridSize: 32, steps: 32}
----
-apiVersion: mfn.mycelium.io/v1alpha1
-kind: Connector
-metadata: {name: in}
-spec:
-  type: file
-  file: {directory: %[1]q, afterProcess: move}
----
-apiVersion: mfn.mycelium.io/v1alpha1
-kind: Publisher
-metadata: {name: hook}
-spec:
-  type: webhook
-  batchSize: 5
-  batchTimeout: 20ms
-  webhook:
-    url: http://%[2]s/hook
-    allowInsecureHTTP: true
-    signingSecretRefs: [{name: hook, key: hmac}]
----
-apiVersion: mfn.mycelium.io/v1alpha1
-kind: Publisher
-metadata: {name: dlq}
-spec:
-  type: jsonl
-  batchSize: 1
-  jsonl: {directory: %[3]q, fileName: dead-letter.jsonl}
----
-apiVersion: v1
-kind: Secret
-metadata: {name: hook}
-data: {hmac: %[4]s}
-`, in, addr, dir, b64(secret))
+	yaml := pipelineDoc("files", "in", []string{"hook"}, "dlq", "simulation: {gridSize: 32, steps: 32}\n") +
+		fileConnectorDoc("in", in, ", afterProcess: move") +
+		doc("Publisher", "hook", fmt.Sprintf(`type: webhook
+batchSize: 5
+batchTimeout: 20ms
+webhook:
+  url: http://%s/hook
+  allowInsecureHTTP: true
+  signingSecretRefs: [{name: hook, key: hmac}]`, addr)) +
+		jsonlPublisherDoc("dlq", dir, "dead-letter.jsonl", "batchSize: 1\n") +
+		doc("Secret", "hook", "data: {hmac: "+b64(secret)+"}")
 	r := startPipeline(t, yaml, pipelineFlags{workers: 2})
 	// A non-watching file connector ends the run by itself.
 	select {
@@ -189,40 +159,20 @@ func TestPostgresRowsToRedisStream(t *testing.T) {
 	}
 	rdb := goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:6379"})
 	t.Cleanup(func() { _ = rdb.Del(t.Context(), stream).Err(); _ = rdb.Close() })
-	yaml := fmt.Sprintf(`apiVersion: mfn.mycelium.io/v1alpha1
-kind: MFNPipeline
-metadata: {name: pg}
-spec:
-  connectorRef: {name: rows}
-  publisherRefs: [{name: stream}]
----
-apiVersion: mfn.mycelium.io/v1alpha1
-kind: Connector
-metadata: {name: rows}
-spec:
-  type: database
-  database:
-    connectionStringSecretRef: {name: pg, key: dsn}
-    query: "SELECT id, simulation_id, grid_size, steps, seed FROM %[1]s WHERE status = 'pending' ORDER BY id"
-    keyColumn: id
-    ackQuery: "UPDATE %[1]s SET status = 'done' WHERE id = $1"
-    emit: row
-    pollInterval: 1s
----
-apiVersion: mfn.mycelium.io/v1alpha1
-kind: Publisher
-metadata: {name: stream}
-spec:
-  type: redis
-  batchSize: 5
-  batchTimeout: 20ms
-  redis: {url: "redis://127.0.0.1:6379/0", channel: %[2]q, mode: stream}
----
-apiVersion: v1
-kind: Secret
-metadata: {name: pg}
-stringData: {dsn: %[3]q}
-`, table, stream, dsn)
+	yaml := pipelineDoc("pg", "rows", []string{"stream"}, "", "") +
+		doc("Connector", "rows", fmt.Sprintf(`type: database
+database:
+  connectionStringSecretRef: {name: pg, key: dsn}
+  query: "SELECT id, simulation_id, grid_size, steps, seed FROM %[1]s WHERE status = 'pending' ORDER BY id"
+  keyColumn: id
+  ackQuery: "UPDATE %[1]s SET status = 'done' WHERE id = $1"
+  emit: row
+  pollInterval: 1s`, table)) +
+		doc("Publisher", "stream", fmt.Sprintf(`type: redis
+batchSize: 5
+batchTimeout: 20ms
+redis: {url: "redis://127.0.0.1:6379/0", channel: %q, mode: stream}`, stream)) +
+		doc("Secret", "pg", fmt.Sprintf("stringData: {dsn: %q}", dsn))
 	r := startPipeline(t, yaml, pipelineFlags{workers: 2})
 	got := r.waitCounts(t, n, 60*time.Second)
 	if got.Processed != n {

@@ -144,43 +144,14 @@ func TestKafkaToKafkaAndRabbitMQ(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _, _ = ch.QueueDelete(q, false, false, false); _ = ch.ExchangeDelete(ex, false, false) })
-	yaml := fmt.Sprintf(`apiVersion: mfn.mycelium.io/v1alpha1
-kind: MFNPipeline
-metadata: {name: kk}
-spec:
-  connectorRef: {name: in}
-  publisherRefs: [{name: kafka-out}, {name: rabbit-out}]
----
-apiVersion: mfn.mycelium.io/v1alpha1
-kind: Connector
-metadata: {name: in}
-spec:
-  type: kafka
-  kafka: {bootstrapServers: [%[1]q], topic: params, groupId: e2e, commitInterval: 50ms}
----
-apiVersion: mfn.mycelium.io/v1alpha1
-kind: Publisher
-metadata: {name: kafka-out}
-spec:
-  type: kafka
-  batchSize: 10
-  batchTimeout: 20ms
-  kafka: {bootstrapServers: [%[1]q], topic: results}
----
-apiVersion: mfn.mycelium.io/v1alpha1
-kind: Publisher
-metadata: {name: rabbit-out}
-spec:
-  type: rabbitmq
-  batchSize: 10
-  batchTimeout: 20ms
-  rabbitmq: {url: "amqp://127.0.0.1:5672/", username: guest, passwordSecretRef: {name: amqp, key: password}, exchange: %[2]s, routingKey: results, declareQueue: %[3]s}
----
-apiVersion: v1
-kind: Secret
-metadata: {name: amqp}
-stringData: {password: guest}
-`, c.Bootstrap(), ex, q)
+	yaml := pipelineDoc("kk", "in", []string{"kafka-out", "rabbit-out"}, "", "") +
+		kafkaConnectorDoc("in", c.Bootstrap(), "params", "e2e", "50ms") +
+		kafkaPublisherDoc("kafka-out", c.Bootstrap(), "results", "batchSize: 10\nbatchTimeout: 20ms\n") +
+		doc("Publisher", "rabbit-out", fmt.Sprintf(`type: rabbitmq
+batchSize: 10
+batchTimeout: 20ms
+rabbitmq: {url: "amqp://127.0.0.1:5672/", username: guest, passwordSecretRef: {name: amqp, key: password}, exchange: %s, routingKey: results, declareQueue: %s}`, ex, q)) +
+		doc("Secret", "amqp", "stringData: {password: guest}")
 	r := startPipeline(t, yaml, pipelineFlags{workers: 2})
 	got := r.waitCounts(t, n, 60*time.Second)
 	if got.Processed != n || got.Failed != 0 {
@@ -273,50 +244,22 @@ func TestWebhookOutagePausesAndDelivers(t *testing.T) {
 	t.Cleanup(hs.Close)
 	c := kafkatest.NewCluster(t, kafkatest.Topic{Name: "params"}, kafkatest.Topic{Name: "dlq"})
 	c.Produce(t, "params", 0, paramsMessages(n, "out")...)
-	yaml := fmt.Sprintf(`apiVersion: mfn.mycelium.io/v1alpha1
-kind: MFNPipeline
-metadata: {name: outage}
-spec:
-  connectorRef: {name: in}
-  publisherRefs: [{name: hook}]
-  deadLetterPublisherRef: {name: dlq}
----
-apiVersion: mfn.mycelium.io/v1alpha1
-kind: Connector
-metadata: {name: in}
-spec:
-  type: kafka
-  kafka: {bootstrapServers: [%[1]q], topic: params, groupId: outage, commitInterval: 50ms}
----
-apiVersion: mfn.mycelium.io/v1alpha1
-kind: Publisher
-metadata: {name: hook}
-spec:
-  type: webhook
-  batchSize: 5
-  batchTimeout: 20ms
-  maxRetries: 100
-  initialRetryDelay: 100ms
-  maxRetryDelay: 500ms
-  circuitBreakerThreshold: 3
-  circuitBreakerTimeout: 1s
-  webhook:
-    url: %[2]s/hook
-    allowInsecureHTTP: true
-    signingSecretRefs: [{name: hook, key: hmac}]
----
-apiVersion: mfn.mycelium.io/v1alpha1
-kind: Publisher
-metadata: {name: dlq}
-spec:
-  type: kafka
-  kafka: {bootstrapServers: [%[1]q], topic: dlq}
----
-apiVersion: v1
-kind: Secret
-metadata: {name: hook}
-stringData: {hmac: %[3]s}
-`, c.Bootstrap(), hs.URL, secret)
+	yaml := pipelineDoc("outage", "in", []string{"hook"}, "dlq", "") +
+		kafkaConnectorDoc("in", c.Bootstrap(), "params", "outage", "50ms") +
+		doc("Publisher", "hook", fmt.Sprintf(`type: webhook
+batchSize: 5
+batchTimeout: 20ms
+maxRetries: 100
+initialRetryDelay: 100ms
+maxRetryDelay: 500ms
+circuitBreakerThreshold: 3
+circuitBreakerTimeout: 1s
+webhook:
+  url: %s/hook
+  allowInsecureHTTP: true
+  signingSecretRefs: [{name: hook, key: hmac}]`, hs.URL)) +
+		kafkaPublisherDoc("dlq", c.Bootstrap(), "dlq", "") +
+		doc("Secret", "hook", "stringData: {hmac: "+secret+"}")
 	r := startPipeline(t, yaml, pipelineFlags{workers: 2, maxInFlight: 8})
 	got := r.waitCounts(t, n, 90*time.Second)
 	srv.mu.Lock()
@@ -363,38 +306,10 @@ func TestHostileInputIsDeadLettered(t *testing.T) {
 	}
 	values = append(values, paramsMessages(4, "ok")...)
 	c.Produce(t, "params", 0, values...)
-	yaml := fmt.Sprintf(`apiVersion: mfn.mycelium.io/v1alpha1
-kind: MFNPipeline
-metadata: {name: hostile}
-spec:
-  connectorRef: {name: in}
-  publisherRefs: [{name: out}]
-  deadLetterPublisherRef: {name: dlq}
-  limits: {maxGridSize: 256, maxSteps: 1000}
----
-apiVersion: mfn.mycelium.io/v1alpha1
-kind: Connector
-metadata: {name: in}
-spec:
-  type: kafka
-  kafka: {bootstrapServers: [%[1]q], topic: params, groupId: hostile, commitInterval: 50ms}
----
-apiVersion: mfn.mycelium.io/v1alpha1
-kind: Publisher
-metadata: {name: out}
-spec:
-  type: kafka
-  batchTimeout: 20ms
-  kafka: {bootstrapServers: [%[1]q], topic: results}
----
-apiVersion: mfn.mycelium.io/v1alpha1
-kind: Publisher
-metadata: {name: dlq}
-spec:
-  type: kafka
-  batchTimeout: 20ms
-  kafka: {bootstrapServers: [%[1]q], topic: dlq}
-`, c.Bootstrap())
+	yaml := pipelineDoc("hostile", "in", []string{"out"}, "dlq", "limits: {maxGridSize: 256, maxSteps: 1000}\n") +
+		kafkaConnectorDoc("in", c.Bootstrap(), "params", "hostile", "50ms") +
+		kafkaPublisherDoc("out", c.Bootstrap(), "results", "batchTimeout: 20ms\n") +
+		kafkaPublisherDoc("dlq", c.Bootstrap(), "dlq", "batchTimeout: 20ms\n")
 	r := startPipeline(t, yaml, pipelineFlags{workers: 2})
 	got := r.waitCounts(t, int64(len(values)), 30*time.Second)
 	if got.Processed != 4 || got.Failed != int64(len(hostile)) {

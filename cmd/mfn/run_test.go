@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,44 +21,17 @@ func fileToJSONL(t *testing.T, dir string, deadLetter bool, inputs map[string]st
 			t.Fatal(err)
 		}
 	}
-	dl, dlObj := "", ""
-	if deadLetter {
-		dl = "  deadLetterPublisherRef: {name: dlq}\n"
-		dlObj = fmt.Sprintf(`---
-apiVersion: mfn.mycelium.io/v1alpha1
-kind: Publisher
-metadata: {name: dlq}
-spec:
-  type: jsonl
-  jsonl: {directory: %q, fileName: dlq.jsonl}
-`, dir)
-	}
 	manifests := filepath.Join(dir, "manifests")
 	if err := os.MkdirAll(manifests, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	yaml := fmt.Sprintf(`apiVersion: mfn.mycelium.io/v1alpha1
-kind: MFNPipeline
-metadata: {name: cli}
-spec:
-  connectorRef: {name: in}
-  publisherRefs: [{name: out}]
-%s---
-apiVersion: mfn.mycelium.io/v1alpha1
-kind: Connector
-metadata: {name: in}
-spec:
-  type: file
-  file: {directory: %q}
----
-apiVersion: mfn.mycelium.io/v1alpha1
-kind: Publisher
-metadata: {name: out}
-spec:
-  type: jsonl
-  batchTimeout: 20ms
-  jsonl: {directory: %q, fileName: "results-{worker}.jsonl"}
-%s`, dl, in, dir, dlObj)
+	yaml, dl := "", ""
+	if deadLetter {
+		dl = "dlq"
+		yaml = jsonlPublisherDoc("dlq", dir, "dlq.jsonl", "")
+	}
+	yaml = pipelineDoc("cli", "in", []string{"out"}, dl, "") + fileConnectorDoc("in", in, "") +
+		jsonlPublisherDoc("out", dir, "results-{worker}.jsonl", "batchTimeout: 20ms\n") + yaml
 	if err := os.WriteFile(filepath.Join(manifests, "pipeline.yaml"), []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
