@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -414,5 +415,22 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("condition not met within 10s")
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// failingConnector never connects.
+type failingConnector struct{ sliceConnector }
+
+func (*failingConnector) Connect(context.Context) error { return errors.New("dial tcp 127.0.0.1:1: connection refused") }
+
+func TestConnectGivesUpAfterAttempts(t *testing.T) {
+	r := newTestRuntime(t, Config{Connector: Connector{Connector: &failingConnector{}},
+		Publishers: []Publisher{{Publisher: &memPublisher{id: "out"}}}, ConnectAttempts: 3, ConnectBackoff: time.Millisecond})
+	err := r.Run(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "connect connector slice: dial tcp") {
+		t.Fatalf("Run = %v", err)
+	}
+	if r.Ready() {
+		t.Error("ready without a connection")
 	}
 }
