@@ -421,7 +421,9 @@ func waitFor(t *testing.T, cond func() bool) {
 // failingConnector never connects.
 type failingConnector struct{ sliceConnector }
 
-func (*failingConnector) Connect(context.Context) error { return errors.New("dial tcp 127.0.0.1:1: connection refused") }
+func (*failingConnector) Connect(context.Context) error {
+	return errors.New("dial tcp 127.0.0.1:1: connection refused")
+}
 
 func TestConnectGivesUpAfterAttempts(t *testing.T) {
 	r := newTestRuntime(t, Config{Connector: Connector{Connector: &failingConnector{}},
