@@ -114,3 +114,9 @@ var errNackNoReason = errorString("message not acknowledged")
 type errorString string
 
 func (e errorString) Error() string { return string(e) }
+
+// MetadataError is the Message.Metadata key a connector sets when it hands
+// out an input unit that cannot become a valid message (not JSON, not an
+// object, over max_message_bytes). The pipeline fails such a message without
+// simulating it and routes it to the dead-letter publisher.
+const MetadataError = "error"

@@ -54,6 +54,11 @@ func NewSimProcessor(cfg SimConfig) *SimProcessor {
 // allocated for the run, with an error (matching sim.ErrInvalidParams) that
 // names the key and the rule.
 func (s *SimProcessor) Process(ctx context.Context, msg *integration.Message) (Result, error) {
+	if bad := msg.Metadata[integration.MetadataError]; bad != "" {
+		// The connector already found the input unusable (oversize, not
+		// JSON, not an object): never simulate it.
+		return Result{}, fmt.Errorf("%w: %s", sim.ErrInvalidParams, bad)
+	}
 	id, p, err := sim.DecodeMessage(msg.Payload, s.cfg.Params, s.cfg.Limits)
 	if err != nil {
 		return Result{}, err

@@ -394,7 +394,7 @@ func (p *partitionConsumer) deliver(ctx, gctx context.Context, m kafkago.Message
 	}
 	bad := checkPayload(m.Value, c.cfg.MaxMessageBytes)
 	if bad != nil {
-		msg.Metadata["error"] = bad.Error()
+		msg.Metadata[integration.MetadataError] = bad.Error()
 	}
 	if c.opts.EnableAutoCommit {
 		p.tracker.Ack(m.Offset)

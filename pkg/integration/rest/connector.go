@@ -219,7 +219,7 @@ func (c *Connector) poll(ctx context.Context, client *http.Client, out chan<- *i
 		// is not a simulation input is still handed out, marked, so that the
 		// pipeline dead-letters it.
 		if _, bad := schema.DecodeInput(p, 0); bad != nil {
-			msg.Metadata["error"] = bad.Error()
+			msg.Metadata[integration.MetadataError] = bad.Error()
 			c.base.Failed(bad, "position", pos)
 		} else {
 			c.base.Received(0, "position", pos)
