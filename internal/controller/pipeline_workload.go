@@ -59,11 +59,7 @@ func renderConfig(p *v1alpha1.MFNPipeline, refs references) (string, error) {
 		{gv, manifest.KindPipeline, manifestMeta{p.Name}, p.Spec},
 		{gv, manifest.KindConnector, manifestMeta{refs.connector.Name}, refs.connector.Spec},
 	}
-	pubs := refs.publishers
-	if refs.deadLetter != nil {
-		pubs = append(slices.Clip(pubs), refs.deadLetter)
-	}
-	for _, pub := range pubs {
+	for _, pub := range refs.all() {
 		docs = append(docs, manifestDoc{gv, manifest.KindPublisher, manifestMeta{pub.Name}, pub.Spec})
 	}
 	var b strings.Builder
@@ -157,14 +153,19 @@ func secretEnv(refs []corev1.SecretKeySelector) []corev1.EnvVar {
 	return out
 }
 
-// specsOf lists the specs of the referenced objects.
+// all lists the publishers followed by the dead-letter publisher.
+func (refs references) all() []*v1alpha1.Publisher {
+	if refs.deadLetter == nil {
+		return refs.publishers
+	}
+	return append(slices.Clip(refs.publishers), refs.deadLetter)
+}
+
+// specs lists the specs of the referenced objects.
 func (refs references) specs() []any {
 	out := []any{refs.connector.Spec}
-	for _, p := range refs.publishers {
+	for _, p := range refs.all() {
 		out = append(out, p.Spec)
-	}
-	if refs.deadLetter != nil {
-		out = append(out, refs.deadLetter.Spec)
 	}
 	return out
 }
@@ -212,6 +213,7 @@ func (r *MFNPipelineReconciler) podTemplate(p *v1alpha1.MFNPipeline, refs refere
 		Name:      "POD_NAME",
 		ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{APIVersion: "v1", FieldPath: "metadata.name"}},
 	}}, secretEnv(secretRefs(refs.specs()...))...)
+	volumes, mounts := dataVolumes(p, refs)
 	probe := func(path string) *corev1.Probe {
 		return &corev1.Probe{
 			ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
@@ -252,13 +254,52 @@ func (r *MFNPipelineReconciler) podTemplate(p *v1alpha1.MFNPipeline, refs refere
 					Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
 					SeccompProfile:           &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 				},
-				VolumeMounts: []corev1.VolumeMount{{Name: "config", MountPath: configMountPath, ReadOnly: true}},
+				VolumeMounts: mounts,
 			}},
-			Volumes: []corev1.Volume{{Name: "config", VolumeSource: corev1.VolumeSource{
-				ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: WorkloadName(p.Name)}},
-			}}},
+			Volumes: volumes,
 		},
 	}
+}
+
+// dataVolumes returns the volumes and mounts of the worker pod: the
+// ConfigMap, an emptyDir at /tmp (the root filesystem is read-only), the
+// file connector's directory (its claimName, if set) and every JSONL
+// publisher's directory (its claimName, else an emptyDir). A directory is
+// mounted once, by the first component that names it.
+func dataVolumes(p *v1alpha1.MFNPipeline, refs references) ([]corev1.Volume, []corev1.VolumeMount) {
+	volumes := []corev1.Volume{
+		{Name: "config", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+			LocalObjectReference: corev1.LocalObjectReference{Name: WorkloadName(p.Name)},
+		}}},
+		{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+	}
+	mounts := []corev1.VolumeMount{
+		{Name: "config", MountPath: configMountPath, ReadOnly: true},
+		{Name: "tmp", MountPath: "/tmp"},
+	}
+	seen := map[string]bool{configMountPath: true, "/tmp": true}
+	add := func(dir, claim string, emptyDir bool) {
+		if dir == "" || seen[dir] || (claim == "" && !emptyDir) {
+			return
+		}
+		seen[dir] = true
+		name := fmt.Sprintf("data-%d", len(volumes)-2)
+		src := corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}
+		if claim != "" {
+			src = corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: claim}}
+		}
+		volumes = append(volumes, corev1.Volume{Name: name, VolumeSource: src})
+		mounts = append(mounts, corev1.VolumeMount{Name: name, MountPath: dir})
+	}
+	if f := refs.connector.Spec.File; f != nil {
+		add(f.Directory, f.ClaimName, false)
+	}
+	for _, pub := range refs.all() {
+		if j := pub.Spec.JSONL; j != nil {
+			add(j.Directory, j.ClaimName, true)
+		}
+	}
+	return volumes, mounts
 }
 
 // reconcileWorkload creates or updates the ConfigMap and the Deployment and
@@ -327,7 +368,12 @@ func mergePodTemplate(dst *corev1.PodTemplateSpec, want corev1.PodTemplateSpec) 
 			c.ImagePullPolicy = k.ImagePullPolicy
 		}
 	}
-	if len(keep.Volumes) == 1 && keep.Volumes[0].ConfigMap != nil && dst.Spec.Volumes[0].ConfigMap != nil {
-		dst.Spec.Volumes[0].ConfigMap.DefaultMode = keep.Volumes[0].ConfigMap.DefaultMode
+	for i := range dst.Spec.Volumes {
+		v := &dst.Spec.Volumes[i]
+		for _, k := range keep.Volumes {
+			if k.Name == v.Name && k.ConfigMap != nil && v.ConfigMap != nil {
+				v.ConfigMap.DefaultMode = k.ConfigMap.DefaultMode
+			}
+		}
 	}
 }
