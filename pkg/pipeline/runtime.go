@@ -103,6 +103,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 	drained := make(chan struct{})
 	defer close(drained)
 	go r.graceTimer(ctx, drained, cancelWork)
+	r.sampleBreakers()
 	go r.watchBreakers(workCtx)
 
 	stopSettle := make(chan struct{})
@@ -355,26 +356,33 @@ func (r *Runtime) watchBreakers(ctx context.Context) {
 	t := time.NewTicker(r.cfg.PauseInterval)
 	defer t.Stop()
 	for {
-		open := ""
-		for _, p := range r.allPublishers() {
-			if p.Snapshot().Breaker.State == statusBreakerOpen {
-				open = p.ID()
-				break
-			}
-		}
-		switch {
-		case open != "" && !r.paused.Load():
-			r.paused.Store(true)
-			r.pauses.Add(1)
-			r.log.Warn("Circuit breaker open, consumption paused", "publisher", open)
-		case open == "" && r.paused.Load():
-			r.paused.Store(false)
-			r.log.Info("Circuit breakers closed, consumption resumed")
-		}
+		r.sampleBreakers()
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// sampleBreakers pauses consumption when a publisher's breaker is open and
+// resumes it when none is. Run calls it once before the workers start, so
+// a breaker that is already open stops the very first message.
+func (r *Runtime) sampleBreakers() {
+	open := ""
+	for _, p := range r.allPublishers() {
+		if p.Snapshot().Breaker.State == statusBreakerOpen {
+			open = p.ID()
+			break
+		}
+	}
+	switch {
+	case open != "" && !r.paused.Load():
+		r.paused.Store(true)
+		r.pauses.Add(1)
+		r.log.Warn("Circuit breaker open, consumption paused", "publisher", open)
+	case open == "" && r.paused.Load():
+		r.paused.Store(false)
+		r.log.Info("Circuit breakers closed, consumption resumed")
 	}
 }
