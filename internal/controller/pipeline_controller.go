@@ -80,6 +80,11 @@ func (r *MFNPipelineReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	if len(missing) == 0 {
+		if refs.secretVersions, missing, err = r.secretVersions(ctx, p.Namespace, refs); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
 	if len(missing) > 0 {
 		log.Info("Pipeline references missing objects", "pipeline", klog.KObj(&p), "missing", missing)
 		setConfigInvalid(&p, missing)
@@ -111,6 +116,8 @@ type references struct {
 	connector  *v1alpha1.Connector
 	publishers []*v1alpha1.Publisher
 	deadLetter *v1alpha1.Publisher
+	// secretVersions are the resourceVersions of the referenced Secrets by name.
+	secretVersions map[string]string
 }
 
 // resolveRefs fetches the referenced Connector and Publishers. Objects that
@@ -166,6 +173,12 @@ func (r *MFNPipelineReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if err := idx.IndexField(ctx, &v1alpha1.MFNPipeline{}, IndexPublisherRefs, publisherRefsIndex); err != nil {
 		return fmt.Errorf("index %s: %w", IndexPublisherRefs, err)
 	}
+	if err := idx.IndexField(ctx, &v1alpha1.Connector{}, IndexSecretRefs, connectorSecretsIndex); err != nil {
+		return fmt.Errorf("index Connector %s: %w", IndexSecretRefs, err)
+	}
+	if err := idx.IndexField(ctx, &v1alpha1.Publisher{}, IndexSecretRefs, publisherSecretsIndex); err != nil {
+		return fmt.Errorf("index Publisher %s: %w", IndexSecretRefs, err)
+	}
 	workers := r.MaxConcurrentReconciles
 	if workers < 1 {
 		workers = 1
@@ -178,6 +191,8 @@ func (r *MFNPipelineReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&v1alpha1.Publisher{}, handler.EnqueueRequestsFromMapFunc(r.pipelinesUsing(IndexPublisherRefs)),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		WatchesMetadata(secretMetadata(), handler.EnqueueRequestsFromMapFunc(r.pipelinesUsingSecret),
+			builder.WithPredicates(predicate.ResourceVersionChangedPredicate{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: workers}).
 		Named("mfnpipeline").
 		Complete(r)

@@ -78,6 +78,27 @@ func jsonlPublisher(ns, name string) *v1alpha1.Publisher {
 	}
 }
 
+// secrets are the Secrets databaseConnector and redisPublisher reference.
+func secrets(ns string) []client.Object {
+	return []client.Object{
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "mfn-db"}, StringData: map[string]string{"dsn": secretValue}},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "mfn-redis"}, StringData: map[string]string{"password": secretValue}},
+	}
+}
+
+// workloadHashOf is the hash the pod template must carry for cm and the
+// current resourceVersions of the Secrets databaseConnector and
+// redisPublisher reference.
+func workloadHashOf(ctx SpecContext, g Gomega, cm *corev1.ConfigMap) string {
+	versions := map[string]string{}
+	for _, name := range []string{"mfn-db", "mfn-redis"} {
+		s := &corev1.Secret{}
+		g.Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: cm.Namespace, Name: name}, s)).To(Succeed())
+		versions[name] = s.ResourceVersion
+	}
+	return workloadHash(cm.Data, versions)
+}
+
 func newPipeline(ns, name, connector string, publishers ...string) *v1alpha1.MFNPipeline {
 	p := &v1alpha1.MFNPipeline{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
@@ -120,9 +141,8 @@ func getPipeline(ctx SpecContext, g Gomega, ns, name string) *v1alpha1.MFNPipeli
 var _ = Describe("MFNPipeline reconciler", func() {
 	It("renders a ConfigMap without secret values and a restricted worker Deployment", func(ctx SpecContext) {
 		ns := newNamespace(ctx)
-		create(ctx,
-			&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "mfn-db"}, StringData: map[string]string{"dsn": secretValue}},
-			databaseConnector(ns, "params"), redisPublisher(ns, "results"), jsonlPublisher(ns, "dead"))
+		create(ctx, secrets(ns)...)
+		create(ctx, databaseConnector(ns, "params"), redisPublisher(ns, "results"), jsonlPublisher(ns, "dead"))
 		p := newPipeline(ns, "render", "params", "results")
 		p.Spec.DeadLetterPublisherRef = &v1alpha1.ComponentReference{Name: "dead"}
 		p.Spec.Worker.NodeSelector = map[string]string{"pool": "sim"}
@@ -161,7 +181,7 @@ var _ = Describe("MFNPipeline reconciler", func() {
 		Expect(tmpl.Labels).To(HaveKeyWithValue(v1alpha1.LabelComponent, v1alpha1.ComponentWorker))
 		Expect(tmpl.Labels).To(HaveKeyWithValue(v1alpha1.LabelPipeline, "render"))
 		Expect(tmpl.Labels).To(HaveKeyWithValue("team", "fungi"))
-		Expect(tmpl.Annotations).To(HaveKeyWithValue(AnnotationConfigHash, configHash(cm.Data)))
+		Expect(tmpl.Annotations).To(HaveKeyWithValue(AnnotationConfigHash, workloadHashOf(ctx, Default, cm)))
 		Expect(tmpl.Spec.NodeSelector).To(Equal(map[string]string{"pool": "sim"}))
 		Expect(*tmpl.Spec.AutomountServiceAccountToken).To(BeFalse())
 		Expect(*tmpl.Spec.SecurityContext.RunAsNonRoot).To(BeTrue())
@@ -214,6 +234,7 @@ var _ = Describe("MFNPipeline reconciler", func() {
 
 	It("rolls the workers when a referenced Publisher changes", func(ctx SpecContext) {
 		ns := newNamespace(ctx)
+		create(ctx, secrets(ns)...)
 		create(ctx, databaseConnector(ns, "params"), redisPublisher(ns, "results"), newPipeline(ns, "roll", "params", "results"))
 		before := workerDeployment(ctx, ns, "roll").Spec.Template.Annotations[AnnotationConfigHash]
 		Expect(before).NotTo(BeEmpty())
@@ -230,12 +251,66 @@ var _ = Describe("MFNPipeline reconciler", func() {
 			cm := &corev1.ConfigMap{}
 			g.Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: ns, Name: WorkloadName("roll")}, cm)).To(Succeed())
 			g.Expect(cm.Data[ConfigKey]).To(ContainSubstring("batchSize: 77"))
-			g.Expect(dep.Spec.Template.Annotations[AnnotationConfigHash]).To(Equal(configHash(cm.Data)))
+			g.Expect(dep.Spec.Template.Annotations[AnnotationConfigHash]).To(Equal(workloadHashOf(ctx, g, cm)))
 		}).Should(Succeed())
+	})
+
+	It("rolls the workers when a referenced Secret changes, without rendering its value", func(ctx SpecContext) {
+		ns := newNamespace(ctx)
+		create(ctx, secrets(ns)...)
+		create(ctx, databaseConnector(ns, "params"), redisPublisher(ns, "results"), newPipeline(ns, "rotate", "params", "results"))
+		before := workerDeployment(ctx, ns, "rotate").Spec.Template.Annotations[AnnotationConfigHash]
+
+		s := &corev1.Secret{}
+		Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: ns, Name: "mfn-redis"}, s)).To(Succeed())
+		s.Data["password"] = []byte("rotated-" + secretValue)
+		Expect(k8sClient.Update(ctx, s)).To(Succeed())
+
+		Eventually(ctx, func(g Gomega) {
+			dep := &appsv1.Deployment{}
+			g.Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: ns, Name: WorkloadName("rotate")}, dep)).To(Succeed())
+			g.Expect(dep.Spec.Template.Annotations[AnnotationConfigHash]).NotTo(Equal(before))
+		}).Should(Succeed())
+		cm := &corev1.ConfigMap{}
+		Expect(k8sClient.Get(ctx, types.NamespacedName{Namespace: ns, Name: WorkloadName("rotate")}, cm)).To(Succeed())
+		Expect(cm.Data[ConfigKey]).NotTo(ContainSubstring(secretValue))
+	})
+
+	It("reports a missing required Secret and deploys once it exists", func(ctx SpecContext) {
+		ns := newNamespace(ctx)
+		create(ctx, secrets(ns)[0])
+		create(ctx, databaseConnector(ns, "params"), redisPublisher(ns, "results"), newPipeline(ns, "nosecret", "params", "results"))
+		Eventually(ctx, func(g Gomega) {
+			p := getPipeline(ctx, g, ns, "nosecret")
+			c := meta.FindStatusCondition(p.Status.Conditions, v1alpha1.ConditionConfigValid)
+			g.Expect(c).NotTo(BeNil())
+			g.Expect(c.Reason).To(Equal(v1alpha1.ReasonReferenceNotFound))
+			g.Expect(c.Message).To(ContainSubstring("Secret/mfn-redis"))
+			g.Expect(c.Message).NotTo(ContainSubstring("mfn-db"))
+		}).Should(Succeed())
+		create(ctx, secrets(ns)[1])
+		workerDeployment(ctx, ns, "nosecret")
+	})
+
+	It("does not rewrite the Deployment when nothing changed", func(ctx SpecContext) {
+		ns := newNamespace(ctx)
+		create(ctx, secrets(ns)...)
+		create(ctx, databaseConnector(ns, "params"), redisPublisher(ns, "results"), newPipeline(ns, "steady", "params", "results"))
+		workerDeployment(ctx, ns, "steady")
+		// Wait for one status poll (statusInterval 1s) to have happened.
+		Eventually(ctx, func(g Gomega) {
+			c := meta.FindStatusCondition(getPipeline(ctx, g, ns, "steady").Status.Conditions, v1alpha1.ConditionConnectorHealthy)
+			g.Expect(c).NotTo(BeNil())
+		}).Should(Succeed())
+		rv := workerDeployment(ctx, ns, "steady").ResourceVersion
+		Consistently(ctx, func(g Gomega) {
+			g.Expect(workerDeployment(ctx, ns, "steady").ResourceVersion).To(Equal(rv))
+		}, "2500ms").Should(Succeed())
 	})
 
 	It("scales to zero when suspended", func(ctx SpecContext) {
 		ns := newNamespace(ctx)
+		create(ctx, secrets(ns)...)
 		create(ctx, databaseConnector(ns, "params"), redisPublisher(ns, "results"), newPipeline(ns, "sleepy", "params", "results"))
 		Expect(*workerDeployment(ctx, ns, "sleepy").Spec.Replicas).To(Equal(int32(2)))
 
@@ -256,6 +331,7 @@ var _ = Describe("MFNPipeline reconciler", func() {
 
 	It("reports a missing Connector and recovers when it is created", func(ctx SpecContext) {
 		ns := newNamespace(ctx)
+		create(ctx, secrets(ns)...)
 		create(ctx, redisPublisher(ns, "results"), newPipeline(ns, "orphan", "later", "results"))
 
 		Eventually(ctx, func(g Gomega) {
@@ -282,6 +358,7 @@ var _ = Describe("MFNPipeline reconciler", func() {
 
 	It("aggregates worker /status documents and records breaker transitions", func(ctx SpecContext) {
 		ns := newNamespace(ctx)
+		create(ctx, secrets(ns)...)
 		create(ctx, databaseConnector(ns, "params"), redisPublisher(ns, "results"), newPipeline(ns, "watched", "params", "results"))
 		workerDeployment(ctx, ns, "watched")
 

@@ -85,6 +85,17 @@ func configHash(data map[string]string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// workloadHash is the config hash of the ConfigMap data and the referenced
+// Secrets' resourceVersions (keys "Secret/<name>", which cannot collide with
+// ConfigMap keys as those never contain '/').
+func workloadHash(data, secretVersions map[string]string) string {
+	hashed := maps.Clone(data)
+	for name, rv := range secretVersions {
+		hashed["Secret/"+name] = rv
+	}
+	return configHash(hashed)
+}
+
 var secretKeySelectorType = reflect.TypeFor[corev1.SecretKeySelector]()
 
 // secretRefs collects every corev1.SecretKeySelector reachable from the
@@ -318,7 +329,9 @@ func (r *MFNPipelineReconciler) reconcileWorkload(ctx context.Context, p *v1alph
 	}); err != nil {
 		return nil, fmt.Errorf("apply ConfigMap %s: %w", cm.Name, err)
 	}
-	tmpl := r.podTemplate(p, refs, configHash(data))
+	// The hash also covers the referenced Secrets' resourceVersions (not
+	// their data), so a rotated Secret restarts the workers with the new value.
+	tmpl := r.podTemplate(p, refs, workloadHash(data, refs.secretVersions))
 	dep := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: WorkloadName(p.Name), Namespace: p.Namespace}}
 	if _, err := controllerutil.CreateOrUpdate(ctx, r.Client, dep, func() error {
 		dep.Labels = mergeLabels(dep.Labels, ownedLabels(p))
