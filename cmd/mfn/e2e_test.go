@@ -296,7 +296,7 @@ func TestHostileInputIsDeadLettered(t *testing.T) {
 		{`{"simulation_id":"bool","turing_enabled":"false"}`, "turing_enabled"},
 		{`{"simulation_id":"cfl","alpha":0.3}`, "alpha"},
 		{`[1,2,3]`, "JSON object"},
-		{`not json at all`, "JSON object"},
+		{`not json at all`, "JSON decode error"},
 		{`{"simulation_params":{"grid_size":8,"steps":-1}}`, "steps"},
 	}
 	c := kafkatest.NewCluster(t, kafkatest.Topic{Name: "params"}, kafkatest.Topic{Name: "results"}, kafkatest.Topic{Name: "dlq"})
