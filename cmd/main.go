@@ -1,6 +1,3 @@
-// Command manager runs the mfn-operator: it reconciles MFNPipelines into
-// worker Deployments and reads the workers' /status documents into the
-// pipelines' status.
 package main
 
 import (
@@ -11,11 +8,14 @@ import (
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -84,6 +84,16 @@ func (o options) namespaces() map[string]cache.Config {
 	return ns
 }
 
+// cacheOptions restricts the cache to the watched namespaces and, for Pods,
+// to worker pods: the manager reads no other Pods.
+func (o options) cacheOptions() cache.Options {
+	workers := labels.SelectorFromSet(labels.Set{mfnv1alpha1.LabelComponent: mfnv1alpha1.ComponentWorker})
+	return cache.Options{
+		DefaultNamespaces: o.namespaces(),
+		ByObject:          map[client.Object]cache.ByObject{&corev1.Pod{}: {Label: workers}},
+	}
+}
+
 func run(ctx context.Context, o options) error {
 	if err := o.validate(); err != nil {
 		return err
@@ -98,7 +108,7 @@ func run(ctx context.Context, o options) error {
 		HealthProbeBindAddress: o.probeAddr,
 		LeaderElection:         o.leaderElect,
 		LeaderElectionID:       "mfn-operator.mfn.mycelium.io",
-		Cache:                  cache.Options{DefaultNamespaces: o.namespaces()},
+		Cache:                  o.cacheOptions(),
 	})
 	if err != nil {
 		return fmt.Errorf("create manager: %w", err)
