@@ -117,6 +117,9 @@ func (r *MFNPipelineReconciler) fetchStatus(ctx context.Context, pod *corev1.Pod
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxStatusBytes)).Decode(&rep); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", req.URL, err)
 	}
+	if rep.SchemaVersion != status.SchemaVersion {
+		return nil, fmt.Errorf("%s: schemaVersion %q, want %q", req.URL, rep.SchemaVersion, status.SchemaVersion)
+	}
 	return &rep, nil
 }
 
