@@ -45,7 +45,7 @@ const (
 // +kubebuilder:validation:XValidation:rule="has(self.redis) == (self.type == 'redis')",message="spec.redis must be set when type is redis, and only then"
 // +kubebuilder:validation:XValidation:rule="has(self.rabbitmq) == (self.type == 'rabbitmq')",message="spec.rabbitmq must be set when type is rabbitmq, and only then"
 // +kubebuilder:validation:XValidation:rule="has(self.jsonl) == (self.type == 'jsonl')",message="spec.jsonl must be set when type is jsonl, and only then"
-// +kubebuilder:validation:XValidation:rule="!has(self.deliveryGuarantee) || self.deliveryGuarantee != 'exactly_once' || self.type == 'kafka'",message="deliveryGuarantee exactly_once is only supported by kafka publishers; use at_least_once (receivers can de-duplicate on the event id)"
+// +kubebuilder:validation:XValidation:rule="!has(self.deliveryGuarantee) || self.deliveryGuarantee != 'exactly_once'",message="deliveryGuarantee exactly_once is not supported yet (no publisher has an idempotent or transactional producer); use at_least_once, receivers can de-duplicate on the event id"
 // +kubebuilder:validation:XValidation:rule="!has(self.initialRetryDelay) || !has(self.maxRetryDelay) || duration(self.maxRetryDelay) >= duration(self.initialRetryDelay)",message="maxRetryDelay must be greater than or equal to initialRetryDelay"
 // +kubebuilder:validation:XValidation:rule="!has(self.maxBufferedMessages) || !has(self.batchSize) || self.maxBufferedMessages >= self.batchSize",message="maxBufferedMessages must be at least batchSize"
 // +kubebuilder:validation:XValidation:rule="!has(self.enableCompression) || !self.enableCompression || self.type != 'redis'",message="enableCompression is not supported by redis publishers"
@@ -75,8 +75,8 @@ type PublisherSpec struct {
 	// +optional
 	JSONL *JSONLPublisher `json:"jsonl,omitempty"`
 
-	// deliveryGuarantee is at_most_once, at_least_once or exactly_once
-	// (kafka only).
+	// deliveryGuarantee is at_most_once or at_least_once. exactly_once is
+	// reserved and refused at admission: no publisher can honour it yet.
 	// +kubebuilder:default=at_least_once
 	// +optional
 	DeliveryGuarantee DeliveryGuarantee `json:"deliveryGuarantee,omitempty"`
