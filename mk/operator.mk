@@ -59,6 +59,6 @@ docker-build: ## Build the image $(IMG) (manager and mfn binaries); needs a Dock
 docker-push: ## Push the image $(IMG).
 	$(CONTAINER_TOOL) push $(IMG)
 
-test-prereqs: envtest
+test-prereqs: envtest verify-gen
 
 TEST_ENV += KUBEBUILDER_ASSETS=$(CURDIR)/bin/k8s
