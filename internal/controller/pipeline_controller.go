@@ -94,7 +94,7 @@ func (r *MFNPipelineReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	health := r.pollWorkers(ctx, &p)
+	health := r.pollWorkers(ctx, &p, refs)
 	setWorkloadStatus(&p, dep, health)
 	r.emitBreakerEvents(&p, old)
 	return ctrl.Result{RequeueAfter: r.statusInterval(&p)}, nil

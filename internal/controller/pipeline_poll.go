@@ -44,7 +44,7 @@ func (r *MFNPipelineReconciler) statusURL(pod *corev1.Pod) string {
 // pollWorkers reads /status from every ready worker pod concurrently and
 // aggregates the documents. Unreachable pods are logged and skipped; nil
 // means no pod was listed.
-func (r *MFNPipelineReconciler) pollWorkers(ctx context.Context, p *v1alpha1.MFNPipeline) *aggregate {
+func (r *MFNPipelineReconciler) pollWorkers(ctx context.Context, p *v1alpha1.MFNPipeline, refs references) *aggregate {
 	log := ctrl.LoggerFrom(ctx)
 	var pods corev1.PodList
 	if err := r.List(ctx, &pods, client.InNamespace(p.Namespace), client.MatchingLabels(selectorLabels(p))); err != nil {
@@ -76,7 +76,25 @@ func (r *MFNPipelineReconciler) pollWorkers(ctx context.Context, p *v1alpha1.MFN
 			got = append(got, *rep)
 		}
 	}
-	return aggregateReports(p, got)
+	a := aggregateReports(p, got)
+	a.setTypes(refs)
+	return a
+}
+
+// setTypes fills the component types from the specs where no worker
+// reported them.
+func (a *aggregate) setTypes(refs references) {
+	if a.connector.Type == "" && refs.connector != nil {
+		a.connector.Type = string(refs.connector.Spec.Type)
+	}
+	for i := range a.publishers {
+		if a.publishers[i].Type == "" && i < len(refs.publishers) && refs.publishers[i].Name == a.publishers[i].Name {
+			a.publishers[i].Type = string(refs.publishers[i].Spec.Type)
+		}
+	}
+	if a.deadLetter != nil && a.deadLetter.Type == "" && refs.deadLetter != nil {
+		a.deadLetter.Type = string(refs.deadLetter.Spec.Type)
+	}
 }
 
 // podReady reports whether a pod is running, not terminating, has an IP

@@ -101,6 +101,14 @@ func TestAggregateUnreportedComponentIsUnknown(t *testing.T) {
 	if a.deadLetter.Status != v1alpha1.ComponentUnknown {
 		t.Errorf("deadLetter = %+v, want unknown", a.deadLetter)
 	}
+	a.setTypes(references{
+		connector:  &v1alpha1.Connector{Spec: v1alpha1.ConnectorSpec{Type: v1alpha1.ConnectorKafka}},
+		publishers: []*v1alpha1.Publisher{{ObjectMeta: metav1.ObjectMeta{Name: "out1"}, Spec: v1alpha1.PublisherSpec{Type: v1alpha1.PublisherRedis}}},
+		deadLetter: &v1alpha1.Publisher{Spec: v1alpha1.PublisherSpec{Type: v1alpha1.PublisherJSONL}},
+	})
+	if a.connector.Type != "kafka" || a.publishers[0].Type != "redis" || a.publishers[1].Type != "" || a.deadLetter.Type != "jsonl" {
+		t.Errorf("types after setTypes = %s %s %q %s", a.connector.Type, a.publishers[0].Type, a.publishers[1].Type, a.deadLetter.Type)
+	}
 }
 
 func TestBreakerTransitions(t *testing.T) {
