@@ -124,6 +124,13 @@ func run(ctx context.Context, o options) error {
 	if err := r.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("set up MFNPipeline controller: %w", err)
 	}
+	// Both read the field indexes the MFNPipeline controller registered above.
+	if err := (&controller.ConnectorReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("set up Connector controller: %w", err)
+	}
+	if err := (&controller.PublisherReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("set up Publisher controller: %w", err)
+	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return fmt.Errorf("add health check: %w", err)
 	}

@@ -111,6 +111,8 @@ var _ = BeforeSuite(func() {
 		},
 	}
 	Expect(r.SetupWithManager(mgr)).To(Succeed())
+	Expect((&ConnectorReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr)).To(Succeed())
+	Expect((&PublisherReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr)).To(Succeed())
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
