@@ -14,6 +14,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
@@ -286,10 +287,12 @@ func countWrites(ctx context.Context, b *testing.B, c client.WithWatch, ns strin
 	b.Helper()
 	lists := []client.ObjectList{&v1alpha1.MFNPipelineList{}, &v1alpha1.ConnectorList{}, &v1alpha1.PublisherList{}}
 	var watches []watch.Interface
+	before := map[string]string{}
 	for _, l := range lists {
 		if err := c.List(ctx, l, client.InNamespace(ns)); err != nil {
 			b.Fatalf("list: %v", err)
 		}
+		recordVersions(b, l, before)
 		w, err := c.Watch(ctx, l, client.InNamespace(ns), &client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: l.GetResourceVersion()}})
 		if err != nil {
 			b.Fatalf("watch: %v", err)
@@ -297,6 +300,7 @@ func countWrites(ctx context.Context, b *testing.B, c client.WithWatch, ns strin
 		watches = append(watches, w)
 	}
 	var writes atomic.Int64
+	var stopped atomic.Bool // Stop makes the watches report a closed stream
 	var wg sync.WaitGroup
 	for _, w := range watches {
 		wg.Go(func() {
@@ -305,15 +309,51 @@ func countWrites(ctx context.Context, b *testing.B, c client.WithWatch, ns strin
 				case watch.Modified, watch.Added, watch.Deleted:
 					writes.Add(1)
 				case watch.Error:
+					if stopped.Load() {
+						continue
+					}
 					b.Errorf("watch error: %v", ev.Object)
 				}
 			}
 		})
 	}
 	time.Sleep(scaleSteady)
+	stopped.Store(true)
 	for _, w := range watches {
 		w.Stop()
 	}
 	wg.Wait()
+	// Cross-check the watches against the resourceVersions: every object
+	// whose version changed must have been seen at least once.
+	after := map[string]string{}
+	for _, l := range lists {
+		if err := c.List(ctx, l, client.InNamespace(ns)); err != nil {
+			b.Fatalf("list: %v", err)
+		}
+		recordVersions(b, l, after)
+	}
+	changed := 0
+	for key, rv := range after {
+		if before[key] != rv {
+			changed++
+		}
+	}
+	if int64(changed) > writes.Load() {
+		b.Fatalf("%d objects changed their resourceVersion but the watches saw only %d writes", changed, writes.Load())
+	}
+	b.Logf("steady state: %d writes seen by the watches, %d of %d objects changed resourceVersion", writes.Load(), changed, len(after))
 	return float64(writes.Load()) / scaleSteady.Minutes()
+}
+
+// recordVersions stores kind/name → resourceVersion of every item of l.
+func recordVersions(b *testing.B, l client.ObjectList, into map[string]string) {
+	b.Helper()
+	items, err := apimeta.ExtractList(l)
+	if err != nil {
+		b.Fatalf("extract list: %v", err)
+	}
+	for _, item := range items {
+		o := item.(client.Object)
+		into[fmt.Sprintf("%T/%s", o, o.GetName())] = o.GetResourceVersion()
+	}
 }
