@@ -1,7 +1,7 @@
 package v1alpha1_test
 
 import (
-	"os"
+	"github.com/mfn-io/mfn-operator/internal/envtestassets"
 	"path/filepath"
 	"testing"
 
@@ -40,20 +40,11 @@ var repoRoot = filepath.Join("..", "..")
 // assetsDir returns KUBEBUILDER_ASSETS, or the repository's bin/k8s when it
 // is unset, after checking that kube-apiserver and etcd are there.
 func assetsDir() string {
-	dir := os.Getenv("KUBEBUILDER_ASSETS")
-	if dir == "" {
-		dir = filepath.Join(repoRoot, "bin", "k8s")
+	dir, err := envtestassets.Dir(repoRoot)
+	if err != nil {
+		Fail(err.Error())
 	}
-	for _, name := range []string{"kube-apiserver", "etcd"} {
-		path := filepath.Join(dir, name)
-		if _, err := os.Stat(path); err != nil {
-			Fail("envtest binary " + path + " is missing (" + err.Error() + "): run `make envtest` " +
-				"(hack/envtest.sh) to build kube-apiserver and etcd into bin/k8s, or set KUBEBUILDER_ASSETS")
-		}
-	}
-	abs, err := filepath.Abs(dir)
-	Expect(err).NotTo(HaveOccurred())
-	return abs
+	return dir
 }
 
 var _ = BeforeSuite(func(ctx SpecContext) {

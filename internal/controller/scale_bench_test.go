@@ -3,8 +3,8 @@ package controller
 import (
 	"context"
 	"fmt"
+	"github.com/mfn-io/mfn-operator/internal/envtestassets"
 	"io"
-	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -145,20 +145,11 @@ func BenchmarkScale1000Pipelines(b *testing.B) {
 // benchAssetsDir is KUBEBUILDER_ASSETS or the repository's bin/k8s.
 func benchAssetsDir(b *testing.B) string {
 	b.Helper()
-	dir := os.Getenv("KUBEBUILDER_ASSETS")
-	if dir == "" {
-		dir = filepath.Join(repoRoot, "bin", "k8s")
-	}
-	for _, name := range []string{"kube-apiserver", "etcd"} {
-		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
-			b.Fatalf("envtest binary %s is missing (%v): run `make envtest` or set KUBEBUILDER_ASSETS", filepath.Join(dir, name), err)
-		}
-	}
-	abs, err := filepath.Abs(dir)
+	dir, err := envtestassets.Dir(repoRoot)
 	if err != nil {
 		b.Fatal(err)
 	}
-	return abs
+	return dir
 }
 
 // scaleRun creates the components and pipelines in namespace ns and returns
