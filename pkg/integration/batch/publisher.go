@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"time"
 
 	"github.com/mfn-io/mfn-operator/pkg/integration"
 	"github.com/mfn-io/mfn-operator/pkg/integration/clock"
 	"github.com/mfn-io/mfn-operator/pkg/integration/component"
-	"github.com/mfn-io/mfn-operator/pkg/integration/retry"
 )
 
 // Sink is the protocol-specific part of a publisher.
@@ -22,7 +20,10 @@ type Sink interface {
 	Open(ctx context.Context) error
 	// Send delivers one message and returns nil once the destination has
 	// acknowledged it. Classify errors with integration.Permanent, Invalid,
-	// NotSent or RetryAfter; unclassified errors are retried.
+	// NotSent or RetryAfter; unclassified errors are retried. The engine
+	// calls Send for the messages of a run one after the other within one
+	// attempt, so ctx carries no per-request deadline: Send bounds each
+	// request by the configured timeout itself.
 	Send(ctx context.Context, msg integration.Outgoing) error
 	// Close releases the client. It is called once, by Disconnect, after
 	// the final flush, and only if Open succeeded.
@@ -51,11 +52,6 @@ type BatchSender interface {
 // memoryWarningFraction is the buffer fill level that logs "Memory usage increasing".
 const memoryWarningFraction = 0.8
 
-type entry struct {
-	msg integration.Outgoing
-	at  time.Time
-}
-
 type flushRequest struct {
 	ctx  context.Context
 	done chan error
@@ -77,11 +73,16 @@ type Publisher struct {
 	requests chan flushRequest
 	finished chan struct{}
 
+	bs     BatchSender // sink as a BatchSender, or nil
+	syncer Syncer      // sink as a Syncer, or nil
+	warnAt int         // buffer length above which "Memory usage increasing" is logged
+
 	mu       sync.Mutex
-	buf      []entry
+	buf      ring
 	closed   bool
 	closedCh chan struct{}
-	space    chan struct{} // closed and replaced when space frees up
+	space    chan struct{} // closed and replaced when space frees up and waiters > 0
+	waiters  int           // Publish calls blocked on a full buffer
 	warned   bool          // the 80 % warning was logged for this episode
 
 	connMu sync.Mutex // guards open and serialises Open
@@ -90,6 +91,12 @@ type Publisher struct {
 	// owned by the flush goroutine
 	failedFlushes int
 	retryAt       time.Time
+	run           []entry                // the run being sent (copied from the head)
+	msgs          []integration.Outgoing // the messages of run, as handed to SendBatch
+	sent          int                    // leading messages of run already accepted
+	unsynced      []entry                // accepted, waiting for Sync (Syncer sinks)
+	sendOne       func(context.Context) error
+	sendMany      func(context.Context) error
 }
 
 var _ integration.Publisher = (*Publisher)(nil)
@@ -109,7 +116,11 @@ func New(cfg integration.PublisherConfig, sink Sink, o component.Options) (*Publ
 		life: life, stopLife: stop, kick: make(chan struct{}, 1),
 		requests: make(chan flushRequest), finished: make(chan struct{}),
 		closedCh: make(chan struct{}), space: make(chan struct{})}
-	go p.run()
+	p.bs, _ = sink.(BatchSender)
+	p.syncer, _ = sink.(Syncer)
+	p.warnAt = int(memoryWarningFraction * float64(p.cfg.MaxBufferedMessages))
+	p.sendOne, p.sendMany = p.sendEach, p.sendRunAttempt
+	go p.loop()
 	return p, nil
 }
 
@@ -129,7 +140,7 @@ func (p *Publisher) Snapshot() integration.ComponentSnapshot { return p.base.Sna
 func (p *Publisher) Buffered() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return len(p.buf)
+	return p.buf.len()
 }
 
 // Capacity returns max_buffered_messages.
@@ -159,30 +170,36 @@ func (p *Publisher) Publish(ctx context.Context, msg integration.Outgoing) error
 		return err
 	}
 	p.mu.Lock()
-	for !p.closed && len(p.buf) >= p.cfg.MaxBufferedMessages {
+	for !p.closed && p.buf.len() >= p.cfg.MaxBufferedMessages {
 		if !p.cfg.BlockOnFull() {
 			p.mu.Unlock()
 			p.base.Dropped(integration.ErrBufferFull, "buffer_len", p.cfg.MaxBufferedMessages)
 			return integration.ErrBufferFull
 		}
 		space := p.space
+		p.waiters++
 		p.mu.Unlock()
 		select {
 		case <-ctx.Done():
+			p.mu.Lock()
+			p.waiters--
+			p.mu.Unlock()
 			return ctx.Err()
 		case <-p.closedCh:
 		case <-space:
 		}
 		p.mu.Lock()
+		p.waiters--
 	}
 	if p.closed {
 		p.mu.Unlock()
 		return integration.ErrClosed
 	}
-	p.buf = append(p.buf, entry{msg: msg, at: p.clock.Now()})
-	n := len(p.buf)
+	// The time is taken under the lock so the buffer stays in time order.
+	p.buf.push(entry{msg: msg, at: p.clock.Now()}, p.cfg.MaxBufferedMessages)
+	n := p.buf.len()
 	p.base.Metrics.Buffered.Store(int64(n))
-	warn := !p.warned && float64(n) > memoryWarningFraction*float64(p.cfg.MaxBufferedMessages)
+	warn := !p.warned && n > p.warnAt
 	if warn {
 		p.warned = true
 	}
@@ -191,7 +208,9 @@ func (p *Publisher) Publish(ctx context.Context, msg integration.Outgoing) error
 		p.base.Logger().Warn("Memory usage increasing", "operation", "publish",
 			"buffer_len", n, "capacity", p.cfg.MaxBufferedMessages)
 	}
-	if n == 1 || n >= p.cfg.BatchSize {
+	// The flush goroutine re-checks the size after every flush, so it only
+	// needs waking when the first message arrives or the size is reached.
+	if n == 1 || n == p.cfg.BatchSize {
 		p.wake()
 	}
 	return nil
@@ -291,306 +310,5 @@ func (p *Publisher) wake() {
 	select {
 	case p.kick <- struct{}{}:
 	default:
-	}
-}
-
-// run is the flush goroutine: it flushes when the buffer reaches
-// batch_size, when the oldest message is batch_timeout old, on Flush
-// requests, and retries failed flushes with backoff.
-func (p *Publisher) run() {
-	defer close(p.finished)
-	var timer clock.Timer
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
-	for {
-		if timer != nil {
-			timer.Stop()
-			timer = nil
-		}
-		if p.life.Err() != nil {
-			return
-		}
-		if p.dueBySize() {
-			_ = p.flush(p.life)
-			continue
-		}
-		var timerC <-chan time.Time
-		if d, ok := p.nextDeadline(); ok {
-			timer = p.clock.NewTimer(d)
-			timerC = timer.C()
-		}
-		select {
-		case <-p.life.Done():
-			return
-		case req := <-p.requests:
-			ctx, cancel := context.WithCancel(p.life)
-			stop := context.AfterFunc(req.ctx, cancel)
-			err := p.flush(ctx)
-			stop()
-			cancel()
-			req.done <- err
-		case <-p.kick:
-		case <-timerC:
-			_ = p.flush(p.life)
-		}
-	}
-}
-
-// nextDeadline is the wait until the next automatic flush: the oldest
-// message becomes batch_timeout old, or the backoff after a failed flush ends.
-func (p *Publisher) nextDeadline() (time.Duration, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if len(p.buf) == 0 {
-		return 0, false
-	}
-	at := p.buf[0].at.Add(p.cfg.BatchTimeout)
-	if !p.retryAt.IsZero() {
-		at = p.retryAt // the kept remainder is due when the backoff ends
-	}
-	return max(at.Sub(p.clock.Now()), 0), true
-}
-
-// dueBySize reports whether the buffer reached batch_size and no backoff is pending.
-func (p *Publisher) dueBySize() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return len(p.buf) >= p.cfg.BatchSize && !p.retryAt.After(p.clock.Now())
-}
-
-// flush sends the messages buffered when it starts, in order, one at a
-// time. Flush requests bypass the backoff of failed flushes.
-func (p *Publisher) flush(ctx context.Context) error {
-	p.expire()
-	n := p.Buffered()
-	if n == 0 {
-		return nil
-	}
-	p.base.Logger().Debug("Flushing", "operation", "flush", "batch_len", n)
-	failed := 0
-	var lastErr error
-	var unsynced []entry
-	syncer, _ := p.sink.(Syncer)
-	accept := func(e entry) {
-		if syncer != nil {
-			unsynced = append(unsynced, e)
-		} else {
-			p.delivered(e)
-		}
-	}
-	for settled := 0; settled < n; {
-		k, err := p.sendRun(ctx, n-settled, accept)
-		settled += k
-		switch {
-		case err == nil:
-			continue
-		case ctx.Err() != nil:
-			_ = p.commit(ctx, syncer, unsynced)
-			return fmt.Errorf("flush interrupted with %d message(s) buffered: %w", p.Buffered(), ctx.Err())
-		}
-		lastErr = err
-		if p.keep(err) {
-			_ = p.commit(ctx, syncer, unsynced)
-			p.backoff()
-			return fmt.Errorf("%d message(s) not delivered, kept for retry: %w", p.Buffered(), err)
-		}
-		e, ok := p.head()
-		if !ok {
-			break
-		}
-		p.pop()
-		p.giveUp(e, err)
-		failed++
-		settled++
-	}
-	if err := p.commit(ctx, syncer, unsynced); err != nil {
-		p.backoff()
-		return fmt.Errorf("%d message(s) not made durable: %w", len(unsynced), err)
-	}
-	p.failedFlushes, p.retryAt = 0, time.Time{}
-	if failed > 0 {
-		return fmt.Errorf("%d of %d message(s) not delivered: %w", failed, n, lastErr)
-	}
-	p.base.Metrics.BatchesSent.Add(1)
-	return nil
-}
-
-// delivered accounts one message the destination accepted.
-func (p *Publisher) delivered(e entry) {
-	p.base.Sent(len(e.msg.Body), "event_id", e.msg.EventID)
-	done(e, nil)
-}
-
-// commit syncs the sink (when it is a Syncer) and then reports the sent
-// messages as delivered; on failure they go back to the head of the buffer
-// (at_least_once) or are given up (at_most_once).
-func (p *Publisher) commit(ctx context.Context, syncer Syncer, sent []entry) error {
-	if syncer == nil || len(sent) == 0 {
-		return nil
-	}
-	err := p.base.Do(ctx, "flush", syncer.Sync)
-	if err == nil {
-		for _, e := range sent {
-			p.delivered(e)
-		}
-		return nil
-	}
-	if p.cfg.DeliveryGuarantee == integration.AtMostOnce {
-		for _, e := range sent {
-			p.giveUp(e, err)
-		}
-		return err
-	}
-	p.mu.Lock()
-	p.buf = append(append(make([]entry, 0, len(sent)+len(p.buf)), sent...), p.buf...)
-	p.base.Metrics.Buffered.Store(int64(len(p.buf)))
-	p.mu.Unlock()
-	return err
-}
-
-// keep reports whether a failed message stays at the head of the buffer
-// (at_least_once / exactly_once and a failure a later retry can fix).
-func (p *Publisher) keep(err error) bool {
-	return p.cfg.DeliveryGuarantee != integration.AtMostOnce && !integration.IsPermanent(err)
-}
-
-// sendRun connects lazily and sends up to limit messages from the head of
-// the buffer as one retried operation: one message through Send, or, for a
-// BatchSender, the whole run through SendBatch (each retry resumes after
-// the messages already accepted). Accepted messages are popped and given to
-// accept. It returns how many were accepted and the error of the message
-// at the head when it stopped.
-func (p *Publisher) sendRun(ctx context.Context, limit int, accept func(entry)) (int, error) {
-	if err := p.Connect(ctx); err != nil {
-		return 0, err
-	}
-	bs, isBatch := p.sink.(BatchSender)
-	if !isBatch || limit == 1 {
-		e, ok := p.head()
-		if !ok {
-			return 0, nil
-		}
-		err := p.base.Do(ctx, "publish", func(ctx context.Context) error { return p.sink.Send(ctx, e.msg) })
-		if err != nil {
-			return 0, err
-		}
-		p.pop()
-		accept(e)
-		return 1, nil
-	}
-	total := 0
-	err := p.base.Do(ctx, "publish", func(ctx context.Context) error {
-		run := p.peek(limit - total)
-		if len(run) == 0 {
-			return nil
-		}
-		msgs := make([]integration.Outgoing, len(run))
-		for i, e := range run {
-			msgs[i] = e.msg
-		}
-		k, err := bs.SendBatch(ctx, msgs)
-		k = min(max(k, 0), len(run))
-		for _, e := range run[:k] {
-			p.pop()
-			accept(e)
-		}
-		total += k
-		if err == nil && k < len(run) {
-			err = fmt.Errorf("batch sink accepted %d of %d messages without an error", k, len(run))
-		}
-		return err
-	})
-	return total, err
-}
-
-// peek returns up to n entries from the head of the buffer.
-func (p *Publisher) peek(n int) []entry {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return slices.Clone(p.buf[:min(n, len(p.buf))])
-}
-
-// backoff schedules the next automatic flush after a failed one.
-func (p *Publisher) backoff() {
-	p.failedFlushes++
-	d := retry.FromConfig(p.cfg.RetryConfig).Delay(p.failedFlushes)
-	if d <= 0 {
-		d = p.cfg.InitialRetryDelay
-	}
-	p.retryAt = p.clock.Now().Add(d)
-}
-
-// expire gives up buffered messages older than max_message_age.
-func (p *Publisher) expire() {
-	now := p.clock.Now()
-	p.mu.Lock()
-	var old []entry
-	kept := p.buf[:0]
-	for _, e := range p.buf {
-		if now.Sub(e.at) > p.cfg.MaxMessageAge {
-			old = append(old, e)
-			continue
-		}
-		kept = append(kept, e)
-	}
-	clear(p.buf[len(kept):])
-	p.buf = kept
-	p.changedLocked()
-	p.mu.Unlock()
-	for _, e := range old {
-		p.giveUp(e, integration.ErrMessageExpired)
-	}
-}
-
-func (p *Publisher) head() (entry, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if len(p.buf) == 0 {
-		return entry{}, false
-	}
-	return p.buf[0], true
-}
-
-func (p *Publisher) pop() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.buf[0] = entry{}
-	p.buf = p.buf[1:]
-	p.changedLocked()
-}
-
-func (p *Publisher) takeAll() []entry {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	all := p.buf
-	p.buf = nil
-	p.changedLocked()
-	return all
-}
-
-// changedLocked updates the gauge and wakes blocked publishers; p.mu held.
-func (p *Publisher) changedLocked() {
-	n := len(p.buf)
-	p.base.Metrics.Buffered.Store(int64(n))
-	if float64(n) <= memoryWarningFraction*float64(p.cfg.MaxBufferedMessages) {
-		p.warned = false
-	}
-	if n < p.cfg.MaxBufferedMessages {
-		close(p.space)
-		p.space = make(chan struct{})
-	}
-}
-
-func (p *Publisher) giveUp(e entry, err error) {
-	p.base.Dropped(err, "event_id", e.msg.EventID)
-	done(e, err)
-}
-
-func done(e entry, err error) {
-	if e.msg.Done != nil {
-		e.msg.Done(err)
 	}
 }

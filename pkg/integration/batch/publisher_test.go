@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -634,5 +635,52 @@ func TestBatchSenderPipelinesAndResumes(t *testing.T) {
 	}
 	if e, ok := res.get("e"); !ok || e != nil {
 		t.Fatal("Done")
+	}
+}
+
+// TestRunsAreAtMostBatchSize checks that a flush of more than batch_size
+// messages hands the BatchSender runs of batch_size (the size the
+// benchmarks compare against), in order, and that every message is
+// reported once.
+func TestRunsAreAtMostBatchSize(t *testing.T) {
+	sink := &pipeSink{fakeSink: newSink(nil)}
+	res := &results{changed: make(chan struct{}, 300)}
+	p, err := New(integration.PublisherConfig{BatchSize: 4, MaxBufferedMessages: 40, BatchTimeout: time.Hour},
+		sink, component.Options{ID: "redis-t", Kind: "redis"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Disconnect(t.Context())
+	var ids []string
+	for i := range 10 {
+		id := strconv.Itoa(i)
+		ids = append(ids, id)
+		if err := p.Publish(t.Context(), integration.Outgoing{EventID: id, Body: []byte("{}"), Done: res.done(id)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(sink.delivered(), ","); got != strings.Join(ids, ",") {
+		t.Fatalf("delivered %s", got)
+	}
+	var sent []string
+	for _, c := range sink.calls {
+		if len(c) > 4 {
+			t.Fatalf("run of %d messages %v exceeds batch_size 4", len(c), c)
+		}
+		sent = append(sent, c...)
+	}
+	if strings.Join(sent, ",") != strings.Join(ids, ",") {
+		t.Fatalf("runs %v", sink.calls)
+	}
+	for _, id := range ids {
+		if e, ok := res.get(id); !ok || e != nil {
+			t.Fatalf("Done(%s) = %v, %v", id, e, ok)
+		}
+	}
+	if m := p.Snapshot().Publisher; m.MessagesSent != 10 || m.BytesSent != 20 || m.Buffered != 0 {
+		t.Fatalf("%+v", m)
 	}
 }

@@ -15,7 +15,16 @@ type PublisherBase struct {
 	// Metrics are the §5.2 counters.
 	Metrics PublisherMetrics
 	cfg     integration.PublisherConfig
+	// retriers of the frequent operations, built once (a Retrier is
+	// read-only while it runs, so one serves concurrent calls).
+	retriers map[string]*retry.Retrier
 }
+
+// cachedOps are the operations whose retrier is built once.
+var cachedOps = []string{"connect", "publish", "flush"}
+
+// selfTimed names the retrier of DoSelfTimed in the cache.
+const selfTimed = " self-timed"
 
 // NewPublisherBase validates cfg for o.Kind (exactly_once only for kafka),
 // builds the breaker and registers the collectors.
@@ -28,6 +37,13 @@ func NewPublisherBase(cfg integration.PublisherConfig, o Options) (*PublisherBas
 		return nil, err
 	}
 	p := &PublisherBase{Base: b, cfg: cfg.WithDefaults()}
+	p.retriers = make(map[string]*retry.Retrier, len(cachedOps))
+	for _, op := range cachedOps {
+		p.retriers[op] = p.newRetrier(op)
+	}
+	r := p.newRetrier("publish")
+	r.AttemptTimeout = 0
+	p.retriers["publish"+selfTimed] = r
 	if err := b.register(publisherCollector(p)); err != nil {
 		return nil, err
 	}
@@ -73,13 +89,29 @@ func (p *PublisherBase) Do(ctx context.Context, op string, fn func(ctx context.C
 	return p.DoResult(ctx, op, fn).Err
 }
 
+// DoSelfTimed is Do without the per-attempt deadline, for an attempt made
+// of several requests that each bound themselves by the timeout (a run of
+// single sends).
+func (p *PublisherBase) DoSelfTimed(ctx context.Context, op string, fn func(ctx context.Context) error) error {
+	r := p.retriers[op+selfTimed]
+	if r == nil {
+		r = p.newRetrier(op)
+		r.AttemptTimeout = 0
+	}
+	return p.finish(op, r.Do(ctx, fn)).Err
+}
+
 // DoResult is Do returning the whole retry result.
 func (p *PublisherBase) DoResult(ctx context.Context, op string, fn func(ctx context.Context) error) retry.Result {
-	r := p.retrier(op, func() { p.Metrics.RetryCount.Add(1) })
-	if p.cfg.DeliveryGuarantee == integration.AtMostOnce {
-		r.Retryable = integration.SafeToResend
+	r := p.retriers[op]
+	if r == nil {
+		r = p.newRetrier(op)
 	}
-	res := r.Do(ctx, fn)
+	return p.finish(op, r.Do(ctx, fn))
+}
+
+// finish accounts the end of a retried operation.
+func (p *PublisherBase) finish(op string, res retry.Result) retry.Result {
 	switch res.Reason {
 	case retry.Succeeded:
 		p.markHealthy()
@@ -89,6 +121,22 @@ func (p *PublisherBase) DoResult(ctx context.Context, op string, fn func(ctx con
 		p.Metrics.PublishErrors.Add(1)
 	}
 	return res
+}
+
+func (p *PublisherBase) newRetrier(op string) *retry.Retrier {
+	r := p.retrier(op, func() { p.Metrics.RetryCount.Add(1) })
+	if p.cfg.DeliveryGuarantee == integration.AtMostOnce {
+		r.Retryable = integration.SafeToResend
+	}
+	return r
+}
+
+// SentMany accounts n accepted messages of bytes body bytes in total, with
+// one update of each counter (no log line; see Sent).
+func (p *PublisherBase) SentMany(n int, bytes int64) {
+	p.Metrics.MessagesSent.Add(int64(n))
+	p.Metrics.BytesSent.Add(bytes)
+	p.Metrics.SetLastSuccess(p.clock.Now())
 }
 
 // Sent accounts one accepted message of n body bytes.
