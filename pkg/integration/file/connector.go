@@ -243,13 +243,12 @@ func (c *Connector) matches(name string) bool {
 	return ok
 }
 
-// process claims, reads and hands out one file.
+// process claims, reads and hands out one file. The claim is the rename
+// itself (a file another replica claimed first is gone: ENOENT); size and
+// modification time for the position come from the opened file, which the
+// rename does not change.
 func (c *Connector) process(ctx context.Context, name string, out chan<- *integration.Message) error {
 	inbox := filepath.Join(c.opts.Directory, name)
-	info, err := os.Lstat(inbox)
-	if err != nil {
-		return nil // taken by another replica meanwhile
-	}
 	claimName := strconv.FormatInt(c.base.Clock().Now().UnixNano(), 10) + claimSep + name
 	claimed := filepath.Join(c.opts.ProcessingDir, claimName)
 	if err := os.Rename(inbox, claimed); err != nil {
@@ -260,7 +259,7 @@ func (c *Connector) process(ctx context.Context, name string, out chan<- *integr
 		return nil
 	}
 	f := &claim{c: c, name: name, path: claimed}
-	payload, n, err := c.read(claimed, inbox)
+	payload, info, n, err := c.read(claimed, inbox)
 	if err != nil {
 		c.base.Failed(err, "file", name)
 		if ferr := f.fail(err); ferr != nil {
@@ -284,37 +283,49 @@ func (c *Connector) process(ctx context.Context, name string, out chan<- *integr
 	}
 }
 
-// read returns the message payload of a claimed file and the bytes read:
-// the JSON text for ".json" files, {"content", "path"} for other suffixes.
-func (c *Connector) read(claimed, inbox string) ([]byte, int, error) {
+// read returns the message payload of a claimed file, its file info and
+// the bytes read: the JSON text for ".json" files, {"content", "path"} for
+// other suffixes. The file is read in one read(2) of its size; a file over
+// max_message_bytes is refused without reading it.
+func (c *Connector) read(claimed, inbox string) ([]byte, fs.FileInfo, int, error) {
 	f, err := os.Open(claimed)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	defer f.Close()
-	limit := int64(c.base.Config().MaxMessageBytes)
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	info, err := f.Stat()
 	if err != nil {
-		return nil, len(data), err
+		return nil, nil, 0, err
 	}
-	if int64(len(data)) > limit {
-		return nil, len(data), integration.Invalid(fmt.Errorf("file is larger than max_message_bytes (%d)", limit))
+	limit := int64(c.base.Config().MaxMessageBytes)
+	if info.Size() > limit {
+		return nil, info, 0, integration.Invalid(fmt.Errorf("file is larger than max_message_bytes (%d)", limit))
 	}
+	data := make([]byte, info.Size())
+	n, err := io.ReadFull(f, data)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil, info, n, err
+	}
+	data = data[:n] // shorter when the file shrank after the stat
 	if !utf8.Valid(data) {
-		return nil, len(data), integration.DecodeError(errors.New("file is not valid UTF-8"))
+		return nil, info, n, integration.DecodeError(errors.New("file is not valid UTF-8"))
 	}
 	if filepath.Ext(inbox) == ".json" {
-		var v any
-		if err := json.Unmarshal(data, &v); err != nil {
-			return nil, len(data), integration.DecodeError(err)
+		if !json.Valid(data) {
+			var v any // only for the error, which says what and where
+			err := json.Unmarshal(data, &v)
+			if err == nil {
+				err = errors.New("file is not valid JSON")
+			}
+			return nil, info, n, integration.DecodeError(err)
 		}
-		return data, len(data), nil
+		return data, info, n, nil
 	}
 	wrapped, err := json.Marshal(struct {
 		Content string `json:"content"`
 		Path    string `json:"path"`
 	}{string(data), inbox})
-	return wrapped, len(data), err
+	return wrapped, info, n, err
 }
 
 // Disconnect ends active Consume calls (they return nil) and sets status

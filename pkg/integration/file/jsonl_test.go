@@ -3,6 +3,7 @@ package file
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,5 +71,49 @@ func TestJSONLPublisher(t *testing.T) {
 	}
 	if _, err := NewJSONLPublisher(JSONLOptions{}, component.Options{}); err == nil {
 		t.Fatal("empty path accepted")
+	}
+}
+
+// TestJSONLSinkSendBatch: one SendBatch writes the lines before a body
+// with a line break and reports that body as Invalid at its index; the
+// batching engine then resumes after it.
+func TestJSONLSinkSendBatch(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.jsonl")
+	s := &jsonlSink{path: path}
+	var e *integration.Error
+	if _, err := s.SendBatch(t.Context(), []integration.Outgoing{{Body: []byte(`{}`)}}); !errors.As(err, &e) || !e.NotSent {
+		t.Fatalf("closed sink: %v", err)
+	}
+	if err := s.Open(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	batch := []integration.Outgoing{
+		{EventID: "a", Body: []byte(`{"n":1}`)},
+		{EventID: "b", Body: []byte(`{"n":2}`)},
+		{EventID: "c", Body: []byte("{\"n\":\r3}")},
+		{EventID: "d", Body: []byte(`{"n":4}`)},
+	}
+	n, err := s.SendBatch(t.Context(), batch)
+	if n != 2 || !integration.IsPermanent(err) || !strings.Contains(err.Error(), "message c contains a line break") {
+		t.Fatalf("n=%d err=%v", n, err)
+	}
+	if n, err = s.SendBatch(t.Context(), batch[3:]); n != 1 || err != nil {
+		t.Fatalf("n=%d err=%v", n, err)
+	}
+	if n, err = s.SendBatch(t.Context(), batch[2:3]); n != 0 || err == nil {
+		t.Fatalf("only a bad body: n=%d err=%v", n, err)
+	}
+	if err := s.Sync(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(data) != "{\"n\":1}\n{\"n\":2}\n{\"n\":4}\n" {
+		t.Fatalf("%q", data)
 	}
 }
