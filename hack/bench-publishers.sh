@@ -9,31 +9,55 @@
 #   hack/bench-publishers.sh                 # 3000 messages per run, 5 runs
 #   BENCH_N=10000 BENCH_COUNT=9 hack/bench-publishers.sh
 #
-# Runs of "ours" and "bare" alternate inside each package (go test -count),
-# and the table uses the median ns/op of each, so background load affects
-# both sides alike.
+# Each package's test binary is built once; then, COUNT rounds, each
+# running "ours" and "bare" back to back in separate processes, the order
+# swapped every round (ours first in odd rounds, bare first in even ones),
+# so background load and warm-up affect both sides alike. The table gives
+# the median ns/op of each side and the range over the rounds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 N=${BENCH_N:-3000}
 COUNT=${BENCH_COUNT:-5}
-PKGS=(./pkg/integration/webhook ./pkg/integration/redis ./pkg/integration/rabbitmq ./pkg/integration/kafka)
+PKGS=(${BENCH_PKGS:-webhook redis rabbitmq kafka})
 
-raw=$(go test -run '^$' -bench '^BenchmarkPublisher$' -benchtime "${N}x" -count "$COUNT" "${PKGS[@]}" 2>&1 |
-	grep -E '^(pkg:|BenchmarkPublisher/|FAIL|ok)' || true)
-if grep -q '^FAIL' <<<"$raw"; then
+bin=$(mktemp -d)
+trap 'rm -rf "$bin"' EXIT
+for p in "${PKGS[@]}"; do
+	go test -c -o "$bin/$p.test" "./pkg/integration/$p"
+done
+
+# bench PKG VARIANT runs one variant of BenchmarkPublisher once.
+bench() {
+	(cd "pkg/integration/$1" && "$bin/$1.test" -test.run '^$' -test.bench "^BenchmarkPublisher/$2\$" \
+		-test.benchtime "${N}x" -test.count 1 -test.benchmem) 2>&1 |
+		grep -E '^(pkg:|BenchmarkPublisher/|FAIL|panic)' || true
+}
+
+raw=$(for ((r = 1; r <= COUNT; r++)); do
+	for p in "${PKGS[@]}"; do
+		if ((r % 2)); then order=(ours bare); else order=(bare ours); fi
+		for v in "${order[@]}"; do bench "$p" "$v"; done
+		bench "$p" bare-one-by-one
+	done
+done)
+if grep -qE '^(FAIL|panic)' <<<"$raw"; then
 	echo "$raw" >&2
 	exit 1
 fi
 
-echo "Publisher throughput, $N messages per run, median of $COUNT runs, GOMAXPROCS=$(nproc)"
+echo "Publisher throughput, $N messages per run, median (and range) of $COUNT alternating rounds, GOMAXPROCS=$(nproc)"
 echo
 awk '
-function median(key,   n, i, j, t, a) {
+function sortv(a, n,   i, j, t) {
+	for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+}
+function med(a, n) { return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+# stat(key): sets M (median), LO, HI of the ns/op values of key.
+function stat(key,   n, i, a) {
 	n = cnt[key]
 	for (i = 1; i <= n; i++) a[i] = val[key, i]
-	for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-	return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	sortv(a, n); M = med(a, n); LO = a[1]; HI = a[n]
 }
 /^pkg:/ { n = split($2, parts, "/"); pkg = parts[n]; if (!(pkg in seen)) { seen[pkg] = 1; order[++npkg] = pkg } }
 /^BenchmarkPublisher\// {
@@ -42,15 +66,26 @@ function median(key,   n, i, j, t, a) {
 	key = pkg SUBSEP variant; val[key, ++cnt[key]] = ns
 }
 END {
-	printf "| publisher | ours (msgs/s) | bare client (msgs/s) | overhead |\n|---|---:|---:|---:|\n"
+	printf "| publisher | ours (msgs/s) | bare client (msgs/s) | overhead, medians | overhead per round: median (range) |\n"
+	printf "|---|---:|---:|---:|---:|\n"
 	for (k = 1; k <= npkg; k++) {
-		p = order[k]; o = median(p SUBSEP "ours"); b = median(p SUBSEP "bare")
-		printf "| %s | %.0f | %.0f | %+.1f %% |\n", p, 1e9 / o, 1e9 / b, (o - b) / b * 100
+		p = order[k]
+		stat(p SUBSEP "ours"); o = M; olo = LO; ohi = HI
+		stat(p SUBSEP "bare"); b = M; blo = LO; bhi = HI
+		# ours and bare of the same round are paired (same load).
+		n = cnt[p SUBSEP "ours"]; if (cnt[p SUBSEP "bare"] < n) n = cnt[p SUBSEP "bare"]
+		delete r
+		for (i = 1; i <= n; i++) r[i] = (val[p SUBSEP "ours", i] / val[p SUBSEP "bare", i] - 1) * 100
+		sortv(r, n)
+		printf "| %s | %.0f (%.0f–%.0f) | %.0f (%.0f–%.0f) | %+.1f %% | %+.1f %% (%+.1f … %+.1f) |\n",
+			p, 1e9 / o, 1e9 / ohi, 1e9 / olo, 1e9 / b, 1e9 / bhi, 1e9 / blo, (o - b) / b * 100, med(r, n), r[1], r[n]
 	}
 	for (k = 1; k <= npkg; k++) {
 		p = order[k]
-		if (cnt[p SUBSEP "bare-one-by-one"] > 0)
-			printf "\nReference: bare %s client sending one message per call: %.0f msgs/s\n",
-				p, 1e9 / median(p SUBSEP "bare-one-by-one")
+		if (cnt[p SUBSEP "bare-one-by-one"] > 0) {
+			stat(p SUBSEP "bare-one-by-one")
+			printf "\nReference: bare %s client sending one message per call: %.0f msgs/s (%.0f–%.0f)\n",
+				p, 1e9 / M, 1e9 / HI, 1e9 / LO
+		}
 	}
 }' <<<"$raw"

@@ -134,8 +134,10 @@ func (p *Publisher) flush(ctx context.Context) error {
 // scratch slices are kept for the next flush).
 func (p *Publisher) release() {
 	clear(p.run)
-	clear(p.msgs)
-	p.run, p.msgs, p.sent = p.run[:0], p.msgs[:0], 0
+	p.run, p.sent = p.run[:0], 0
+	for _, r := range p.runs {
+		r.release()
+	}
 }
 
 // accepted takes the leading entries the destination accepted (already
@@ -203,17 +205,22 @@ func (p *Publisher) keep(err error) bool {
 	return p.cfg.DeliveryGuarantee != integration.AtMostOnce && !integration.IsPermanent(err)
 }
 
-// sendRun connects lazily and sends a run of up to min(limit, batch_size)
-// messages from the head of the buffer as one retried operation (one
-// breaker permit per attempt): through SendBatch for a BatchSender
-// (several messages, with the per-attempt deadline), otherwise through
-// Send, one message after the other (each request bounded by the sink
-// itself). A retry resumes after the messages already accepted. Accepted
-// messages leave the buffer and go to accepted. It returns how many were
-// accepted and the error of the message at the head when it stopped.
+// sendRun connects lazily and sends up to limit messages from the head of
+// the buffer in runs of at most batch_size, each run as one retried
+// operation (one breaker permit per attempt; a retry resumes after the
+// messages already accepted). A plain Sink gets one run, message after
+// message through Send (each request bounded by the sink itself); a
+// BatchSender gets the run through SendBatch (with the per-attempt
+// deadline), and a ConcurrentSender up to its in-flight window of runs at
+// once. Accepted messages leave the buffer, in order, and go to accepted.
+// It returns how many were accepted and the error of the message at the
+// head when it stopped.
 func (p *Publisher) sendRun(ctx context.Context, limit int) (int, error) {
 	if err := p.Connect(ctx); err != nil {
 		return 0, err
+	}
+	if p.bs != nil && limit > 1 {
+		return p.sendRuns(ctx, limit)
 	}
 	p.mu.Lock()
 	k := min(limit, p.cfg.BatchSize, p.buf.len())
@@ -224,15 +231,7 @@ func (p *Publisher) sendRun(ctx context.Context, limit int) (int, error) {
 		return 0, nil
 	}
 	p.sent = 0
-	if p.bs == nil || k == 1 {
-		err := p.base.DoSelfTimed(ctx, "publish", p.sendOne)
-		return p.sent, err
-	}
-	p.msgs = grow(p.msgs, k)
-	for i := range p.run {
-		p.msgs[i] = p.run[i].msg
-	}
-	err := p.base.Do(ctx, "publish", p.sendMany)
+	err := p.base.DoSelfTimed(ctx, "publish", p.sendOne)
 	return p.sent, err
 }
 
@@ -253,23 +252,107 @@ func (p *Publisher) sendEach(ctx context.Context) error {
 	return err
 }
 
-// sendRunAttempt is one attempt of SendBatch on the part of the run not
-// yet accepted.
-func (p *Publisher) sendRunAttempt(ctx context.Context) error {
-	rest := p.msgs[p.sent:]
+// run is one SendBatch run of the in-flight window.
+type run struct {
+	p       *Publisher
+	entries []entry                // copied from the buffer
+	msgs    []integration.Outgoing // the messages of entries, as handed to SendBatch
+	head    bool                   // the run starts at the head of the buffer
+	sent    int                    // leading messages accepted
+	taken   int                    // of those, already removed from the buffer
+	err     error
+	attempt func(context.Context) error
+	send    func() // runs the retried operation (for a goroutine of the window)
+	ctx     context.Context
+}
+
+func newRun(p *Publisher) *run {
+	r := &run{p: p}
+	r.attempt = r.sendAttempt
+	r.send = func() { r.err = p.base.Do(r.ctx, "publish", r.attempt) }
+	return r
+}
+
+// fill copies k entries from offset from of the buffer (p.mu held).
+func (r *run) fill(from, k int, head bool) {
+	r.entries = grow(r.entries, k)
+	r.p.buf.copyRange(r.entries, from, k)
+	r.msgs = grow(r.msgs, k)
+	for i := range r.entries {
+		r.msgs[i] = r.entries[i].msg
+	}
+	r.head, r.sent, r.taken, r.err = head, 0, 0, nil
+}
+
+// release drops the run's references to messages.
+func (r *run) release() {
+	clear(r.entries)
+	clear(r.msgs)
+	r.entries, r.msgs, r.ctx = r.entries[:0], r.msgs[:0], nil
+}
+
+// sendAttempt is one attempt of SendBatch on the part of the run not yet
+// accepted. The run at the head of the buffer hands its accepted messages
+// over at once; the others wait until every run before them was accepted.
+func (r *run) sendAttempt(ctx context.Context) error {
+	rest := r.msgs[r.sent:]
 	if len(rest) == 0 {
 		return nil
 	}
-	k, err := p.bs.SendBatch(ctx, rest)
+	k, err := r.p.bs.SendBatch(ctx, rest)
 	k = min(max(k, 0), len(rest))
-	if k > 0 {
-		p.take(p.run[p.sent : p.sent+k])
-		p.sent += k
+	r.sent += k
+	if r.head && r.sent > r.taken {
+		r.p.take(r.entries[r.taken:r.sent])
+		r.taken = r.sent
 	}
 	if err == nil && k < len(rest) {
 		err = fmt.Errorf("batch sink accepted %d of %d messages without an error", k, len(rest))
 	}
 	return err
+}
+
+// sendRuns sends up to limit messages as up to len(p.runs) runs of
+// batch_size at the same time (the first on this goroutine) and waits for
+// all of them; then it accepts, in order, every run accepted whole and the
+// accepted prefix of the first one that was not. Runs after that one are
+// sent again by the next attempt.
+func (p *Publisher) sendRuns(ctx context.Context, limit int) (int, error) {
+	p.mu.Lock()
+	avail := min(limit, p.buf.len())
+	nr := 0
+	for from := 0; from < avail && nr < len(p.runs); nr++ {
+		k := min(p.cfg.BatchSize, avail-from)
+		p.runs[nr].fill(from, k, nr == 0)
+		from += k
+	}
+	p.mu.Unlock()
+	if nr == 0 {
+		return 0, nil
+	}
+	for _, r := range p.runs[:nr] {
+		r.ctx = ctx
+	}
+	for _, r := range p.runs[1:nr] {
+		p.inflight.Go(r.send)
+	}
+	p.runs[0].send()
+	p.inflight.Wait()
+	total := 0
+	for _, r := range p.runs[:nr] {
+		if r.sent > r.taken {
+			p.take(r.entries[r.taken:r.sent])
+			r.taken = r.sent
+		}
+		total += r.sent
+		if r.sent < len(r.entries) {
+			if r.err == nil {
+				return total, fmt.Errorf("run accepted %d of %d messages without an error", r.sent, len(r.entries))
+			}
+			return total, r.err
+		}
+	}
+	return total, nil
 }
 
 // take removes the accepted leading entries es from the buffer (one lock,

@@ -49,6 +49,22 @@ type BatchSender interface {
 	SendBatch(ctx context.Context, msgs []integration.Outgoing) (int, error)
 }
 
+// ConcurrentSender is a BatchSender whose SendBatch may run for several
+// runs at the same time (a connection pool, a client that multiplexes).
+// Under at_least_once the engine then keeps up to MaxInFlight runs of
+// batch_size in flight at once; the messages are still accepted in buffer
+// order (a run's messages are reported only after every run before it was
+// accepted whole). Two consequences, documented by the publishers that opt
+// in: runs in flight together may reach the destination in any order, and
+// when a run fails, the runs after it are sent again with it even if they
+// were accepted (duplicates, as at_least_once allows). Under at_most_once a
+// ConcurrentSender is used one run at a time.
+type ConcurrentSender interface {
+	BatchSender
+	// MaxInFlight is how many runs may be sent at the same time (≥ 1).
+	MaxInFlight() int
+}
+
 // memoryWarningFraction is the buffer fill level that logs "Memory usage increasing".
 const memoryWarningFraction = 0.8
 
@@ -91,12 +107,12 @@ type Publisher struct {
 	// owned by the flush goroutine
 	failedFlushes int
 	retryAt       time.Time
-	run           []entry                // the run being sent (copied from the head)
-	msgs          []integration.Outgoing // the messages of run, as handed to SendBatch
-	sent          int                    // leading messages of run already accepted
-	unsynced      []entry                // accepted, waiting for Sync (Syncer sinks)
+	run           []entry // the run being sent through Send (copied from the head)
+	sent          int     // leading messages of run already accepted
+	unsynced      []entry // accepted, waiting for Sync (Syncer sinks)
 	sendOne       func(context.Context) error
-	sendMany      func(context.Context) error
+	runs          []*run // SendBatch runs, up to the in-flight window
+	inflight      sync.WaitGroup
 }
 
 var _ integration.Publisher = (*Publisher)(nil)
@@ -119,7 +135,17 @@ func New(cfg integration.PublisherConfig, sink Sink, o component.Options) (*Publ
 	p.bs, _ = sink.(BatchSender)
 	p.syncer, _ = sink.(Syncer)
 	p.warnAt = int(memoryWarningFraction * float64(p.cfg.MaxBufferedMessages))
-	p.sendOne, p.sendMany = p.sendEach, p.sendRunAttempt
+	p.sendOne = p.sendEach
+	window := 1
+	if cs, ok := sink.(ConcurrentSender); ok && p.cfg.DeliveryGuarantee == integration.AtLeastOnce {
+		window = max(cs.MaxInFlight(), 1)
+	}
+	if p.bs != nil {
+		p.runs = make([]*run, window)
+		for i := range p.runs {
+			p.runs[i] = newRun(p)
+		}
+	}
 	go p.loop()
 	return p, nil
 }

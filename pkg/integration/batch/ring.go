@@ -98,3 +98,10 @@ func (r *ring) drop(k int) {
 		r.head = 0
 	}
 }
+
+// copyRange copies k entries starting at the from-th entry into dst.
+func (r *ring) copyRange(dst []entry, from, k int) {
+	for i := range k {
+		dst[i] = r.buf[r.index(from+i)]
+	}
+}
