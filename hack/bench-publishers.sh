@@ -11,7 +11,8 @@
 #
 # Each package's test binary is built once; then, COUNT rounds, each
 # running "ours" and "bare" back to back in separate processes, the order
-# swapped every round (ours first in odd rounds, bare first in even ones),
+# swapped every round (ours first in odd rounds, bare in the middle; Redis
+# and Kafka also run "ours-inflight4", MaxInFlight 4),
 # so background load and warm-up affect both sides alike. The table gives
 # the median ns/op of each side and the range over the rounds.
 set -euo pipefail
@@ -36,7 +37,7 @@ bench() {
 
 raw=$(for ((r = 1; r <= COUNT; r++)); do
 	for p in "${PKGS[@]}"; do
-		if ((r % 2)); then order=(ours bare); else order=(bare ours); fi
+		if ((r % 2)); then order=(ours bare ours-inflight4); else order=(ours-inflight4 bare ours); fi
 		for v in "${order[@]}"; do bench "$p" "$v"; done
 		bench "$p" bare-one-by-one
 	done
@@ -79,6 +80,18 @@ END {
 		sortv(r, n)
 		printf "| %s | %.0f (%.0f–%.0f) | %.0f (%.0f–%.0f) | %+.1f %% | %+.1f %% (%+.1f … %+.1f) |\n",
 			p, 1e9 / o, 1e9 / ohi, 1e9 / olo, 1e9 / b, 1e9 / bhi, 1e9 / blo, (o - b) / b * 100, med(r, n), r[1], r[n]
+	}
+	for (k = 1; k <= npkg; k++) {
+		p = order[k]
+		if (cnt[p SUBSEP "ours-inflight4"] == 0) continue
+		stat(p SUBSEP "ours-inflight4"); o = M; olo = LO; ohi = HI
+		stat(p SUBSEP "bare"); b = M
+		n = cnt[p SUBSEP "ours-inflight4"]; if (cnt[p SUBSEP "bare"] < n) n = cnt[p SUBSEP "bare"]
+		delete r
+		for (i = 1; i <= n; i++) r[i] = (val[p SUBSEP "ours-inflight4", i] / val[p SUBSEP "bare", i] - 1) * 100
+		sortv(r, n)
+		printf "\n%s with max_in_flight 4: %.0f msgs/s (%.0f–%.0f), overhead %+.1f %% on medians, per round %+.1f %% (%+.1f … %+.1f)\n",
+			p, 1e9 / o, 1e9 / ohi, 1e9 / olo, (o - b) / b * 100, med(r, n), r[1], r[n]
 	}
 	for (k = 1; k <= npkg; k++) {
 		p = order[k]

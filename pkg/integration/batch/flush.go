@@ -96,6 +96,9 @@ func (p *Publisher) flush(ctx context.Context) error {
 		k, err := p.sendRun(ctx, n-settled)
 		settled += k
 		switch {
+		case err == nil && k == 0:
+			settled = n // the buffer ran out before n (nothing left to send)
+			continue
 		case err == nil:
 			continue
 		case ctx.Err() != nil:

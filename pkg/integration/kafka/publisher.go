@@ -9,10 +9,10 @@ import (
 )
 
 // Publisher is the Kafka publisher (INTEGRATION.md §8.4): a
-// [batch.Publisher] whose sink writes the messages of a flush with a
-// segmentio/kafka-go Writer in one pipelined call (up to batch_size records
-// per produce request and partition) and reports how many leading messages
-// were acknowledged; the engine retries the rest.
+// [batch.Publisher] whose sink writes the messages of a flush with
+// segmentio/kafka-go Writers, a run of up to batch_size records per
+// pipelined call (one produce request per partition), and reports how many
+// leading messages were acknowledged; the engine retries the rest.
 //
 // Records: key = the simulation id (Outgoing.Key; no key when empty, then
 // the partition is random), partition by the Java-compatible murmur2 hash of
@@ -21,6 +21,13 @@ import (
 // at_most_once and all under at_least_once; exactly_once is refused
 // ([ErrExactlyOnceUnsupported]). The writer's internal retries are off so
 // the publisher's retry loop and breaker are the only ones.
+//
+// Ordering: by default one run of batch_size records is written at a time,
+// so records of one key reach their partition in publish order.
+// PublisherOptions.MaxInFlight > 1 (at_least_once only) writes that many
+// runs at once: runs written together may land in any order, also for one
+// key, and a failed run makes the runs written with it go again
+// (duplicates, recognisable by the mfn-event-id header).
 type Publisher struct {
 	*batch.Publisher
 	prod *producer
@@ -56,12 +63,12 @@ func saslSecrets(s *SASL) []string {
 }
 
 // RequiredAcks returns the producer acks in use: 1 (at_most_once) or -1 (all).
-func (p *Publisher) RequiredAcks() int { return int(p.prod.one.RequiredAcks) }
+func (p *Publisher) RequiredAcks() int { return int(p.prod.writer().RequiredAcks) }
 
 // publisherSink adapts the producer to batch.Sink and batch.BatchSender.
 type publisherSink struct{ p *producer }
 
-var _ batch.BatchSender = (*publisherSink)(nil)
+var _ batch.ConcurrentSender = (*publisherSink)(nil)
 
 // Open asks a broker for the topic's metadata.
 func (s *publisherSink) Open(ctx context.Context) error { return s.p.probe(ctx) }
@@ -75,6 +82,10 @@ func (s *publisherSink) Send(ctx context.Context, msg integration.Outgoing) erro
 func (s *publisherSink) SendBatch(ctx context.Context, msgs []integration.Outgoing) (int, error) {
 	return s.p.sendBatch(ctx, msgs)
 }
+
+// MaxInFlight is PublisherOptions.MaxInFlight (batch.ConcurrentSender):
+// one Writer lane per run in flight.
+func (s *publisherSink) MaxInFlight() int { return s.p.opts.inFlight() }
 
 // Close flushes and closes the writer.
 func (s *publisherSink) Close(context.Context) error { return s.p.close() }

@@ -16,18 +16,22 @@ import (
 // loop, breaker, metrics, pipelined SendBatch) with the bare kafka-go
 // Writer doing the same thing: pubtest.BenchBatch keyed records with the
 // same headers per WriteMessages call (one produce request), acks=all,
-// waiting for the acknowledgements. "bare-one-by-one" is a reference: one
-// record per call, as a sink without pipelining would send them.
+// waiting for the acknowledgements. "ours" is the default (one run at a
+// time), "ours-inflight4" writes up to 4 runs at once (MaxInFlight).
+// "bare-one-by-one" is a reference: one record per call, as a sink without
+// pipelining would send them.
 func BenchmarkPublisher(b *testing.B) {
 	c := kafkatest.NewCluster(b, kafkatest.Topic{Name: "bench"})
-	b.Run("ours", func(b *testing.B) {
+	ours := func(b *testing.B, inFlight int) {
 		p, err := NewPublisher(PublisherOptions{BootstrapServers: ParseServers(c.Bootstrap()), Topic: "bench",
-			Logger: slog.New(slog.DiscardHandler), Config: pubtest.BenchConfig()})
+			Logger: slog.New(slog.DiscardHandler), Config: pubtest.BenchConfig(), MaxInFlight: inFlight})
 		if err != nil {
 			b.Fatal(err)
 		}
 		pubtest.BenchPublish(b, p)
-	})
+	}
+	b.Run("ours", func(b *testing.B) { ours(b, 0) })
+	b.Run("ours-inflight4", func(b *testing.B) { ours(b, 4) })
 	bare := func(b *testing.B, perCall int) {
 		w := &kafkago.Writer{Addr: kafkago.TCP(c.Addrs()...), Topic: "bench", Balancer: &kafkago.Murmur2Balancer{},
 			MaxAttempts: 1, BatchSize: perCall, BatchTimeout: time.Millisecond, RequiredAcks: kafkago.RequireAll}

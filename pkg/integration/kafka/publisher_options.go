@@ -50,6 +50,13 @@ type PublisherOptions struct {
 	// MaxBodyBytes rejects larger bodies as invalid before sending; 0 means
 	// 1 MiB (the broker's default message.max.bytes is about 1 MB).
 	MaxBodyBytes int
+	// MaxInFlight is how many runs of batch_size may be written at once
+	// (one Writer each, sharing the connections) under at_least_once; 0
+	// means 1, which keeps the order of records per key. Above 1, runs
+	// written together may land in any order (also for one key), and a
+	// failed run makes those written with it go again (duplicates);
+	// at_most_once always writes one run at a time.
+	MaxInFlight int
 	// SASL enables SASL authentication when Mechanism is set.
 	SASL *SASL
 	// TLS enables TLS with this configuration when not nil.
@@ -73,6 +80,12 @@ func (o *PublisherOptions) id() string {
 	}
 	return "kafka-" + o.Topic
 }
+
+// maxPublisherInFlight bounds PublisherOptions.MaxInFlight.
+const maxPublisherInFlight = 64
+
+// inFlight is MaxInFlight with its default.
+func (o *PublisherOptions) inFlight() int { return max(o.MaxInFlight, 1) }
 
 func (o *PublisherOptions) maxBody() int {
 	if o.MaxBodyBytes == 0 {
@@ -128,6 +141,9 @@ func (o *PublisherOptions) Validate() error {
 	}
 	if o.MaxBodyBytes < 0 {
 		field("max_body_bytes", o.MaxBodyBytes, "must be ≥ 0")
+	}
+	if o.MaxInFlight < 0 || o.MaxInFlight > maxPublisherInFlight {
+		field("max_in_flight", o.MaxInFlight, fmt.Sprintf("must be in [0, %d]", maxPublisherInFlight))
 	}
 	if o.SASL != nil && o.SASL.Mechanism != "" {
 		if _, err := o.SASL.mechanism(); err != nil {

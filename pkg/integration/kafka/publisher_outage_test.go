@@ -76,19 +76,23 @@ func readEventIDs(t *testing.T, addr, topic string) *pubtest.Tally {
 // 5 000 messages with a 5 s outage of the TCP path to the broker in the
 // middle; a consumer reads the topic back afterwards: nothing lost,
 // duplicates (acknowledgement lost with the connection) reported.
-func TestPublisherOutageConnectionCut(t *testing.T) { testPublisherOutage(t, false) }
+func TestPublisherOutageConnectionCut(t *testing.T) { testPublisherOutage(t, false, 0) }
 
 // The same with a network partition: produce requests time out.
-func TestPublisherOutageBlackhole(t *testing.T) { testPublisherOutage(t, true) }
+func TestPublisherOutageBlackhole(t *testing.T) { testPublisherOutage(t, true, 0) }
 
-func testPublisherOutage(t *testing.T, partition bool) {
+// The connection cut with 4 runs written at once (MaxInFlight): the same
+// guarantees and exact counters.
+func TestPublisherOutageConnectionCutInFlight(t *testing.T) { testPublisherOutage(t, false, 4) }
+
+func testPublisherOutage(t *testing.T, partition bool, inFlight int) {
 	if testing.Short() {
 		t.Skip("5 s outage")
 	}
 	proxy := proxiedCluster(t, "outage")
 	logger, logs := pubtest.NewLogger()
 	p, err := NewPublisher(PublisherOptions{BootstrapServers: Servers{proxy.Addr()}, Topic: "outage",
-		Config: pubtest.OutageConfig(), Logger: logger})
+		Config: pubtest.OutageConfig(), Logger: logger, MaxInFlight: inFlight})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,21 +14,32 @@ import (
 
 var jsonContentType = []byte("application/json")
 
-// producer wraps two kafka-go Writers sharing one Transport: one writes
-// single messages at once (a batch of one), the other pipelines a run of
-// messages (up to batch_size records per produce request and partition).
-// The engine never uses both at the same time, so the order of records is
-// kept. The writers' own retries are off (MaxAttempts 1): the publisher's
-// retry loop is the only one.
+// producer writes runs of records with kafka-go Writers sharing one
+// Transport (connections). Each lane is a Writer with its own record,
+// header and key buffers, used by one run at a time: its BatchSize is set
+// to the run's length, so the run is one full batch per partition and is
+// written at once instead of after BatchTimeout, and the buffers are
+// reused, so a run allocates nothing per message. There are as many lanes
+// as runs the engine may keep in flight (MaxInFlight). The writers' own
+// retries are off (MaxAttempts 1): the publisher's retry loop is the only
+// one.
 type producer struct {
 	opts    *PublisherOptions
 	timeout time.Duration
 
-	one  *kafkago.Writer
-	many *kafkago.Writer
+	lanes chan *lane
+	all   []*lane
 
 	closeOnce sync.Once
 	closeErr  error
+}
+
+// lane is one Writer and the buffers of the run it writes.
+type lane struct {
+	w    *kafkago.Writer
+	recs []kafkago.Message
+	hdrs []kafkago.Header
+	keys []byte // keys and event ids of the run, back to back
 }
 
 // maxBatchBytes bounds one produce request per partition: the client
@@ -46,13 +57,15 @@ func newProducer(opts *PublisherOptions, cfg integration.PublisherConfig) (*prod
 	}
 	tr := &kafkago.Transport{SASL: mech, TLS: opts.TLS, DialTimeout: cfg.Timeout,
 		ClientID: "mfn-" + opts.id()}
-	writer := func(batchSize int) *kafkago.Writer {
-		return &kafkago.Writer{
+	n := opts.inFlight()
+	p := &producer{opts: opts, timeout: cfg.Timeout, lanes: make(chan *lane, n)}
+	for range n {
+		l := &lane{w: &kafkago.Writer{
 			Addr:                   kafkago.TCP(opts.BootstrapServers.normalized()...),
 			Topic:                  opts.Topic,
 			Balancer:               &kafkago.Murmur2Balancer{},
 			MaxAttempts:            1,
-			BatchSize:              batchSize,
+			BatchSize:              cfg.BatchSize,
 			BatchBytes:             maxBatchBytes,
 			BatchTimeout:           time.Millisecond,
 			ReadTimeout:            cfg.Timeout,
@@ -61,17 +74,22 @@ func newProducer(opts *PublisherOptions, cfg integration.PublisherConfig) (*prod
 			Compression:            comp,
 			AllowAutoTopicCreation: opts.AllowAutoTopicCreation,
 			Transport:              tr,
-		}
+		}}
+		p.all = append(p.all, l)
+		p.lanes <- l
 	}
-	return &producer{opts: opts, timeout: cfg.Timeout, one: writer(1), many: writer(cfg.BatchSize)}, nil
+	return p, nil
 }
+
+// writer is the configuration every lane shares (address, transport, acks).
+func (p *producer) writer() *kafkago.Writer { return p.all[0].w }
 
 // probe asks a broker for the topic's metadata (the cheap reachability
 // check of §1.1).
 func (p *producer) probe(ctx context.Context) error {
 	actx, cancel := publisherAttemptContext(ctx, p.timeout)
 	defer cancel()
-	client := &kafkago.Client{Addr: p.one.Addr, Timeout: p.timeout, Transport: p.one.Transport}
+	client := &kafkago.Client{Addr: p.writer().Addr, Timeout: p.timeout, Transport: p.writer().Transport}
 	meta, err := client.Metadata(actx, &kafkago.MetadataRequest{Topics: []string{p.opts.Topic}})
 	if err != nil {
 		return p.classify(ctx, actx, err)
@@ -98,18 +116,54 @@ func (p *producer) probe(ctx context.Context) error {
 	return integration.Permanent(fmt.Errorf("kafka: topic %q: %w", p.opts.Topic, kafkago.UnknownTopicOrPartition))
 }
 
-// record converts one message: key = simulation id (nil when empty, so
-// the partition is random), headers content-type and mfn-event-id.
-func record(msg integration.Outgoing) kafkago.Message {
-	m := kafkago.Message{Value: msg.Body, Headers: make([]kafkago.Header, 1, 2)}
-	m.Headers[0] = kafkago.Header{Key: HeaderContentType, Value: jsonContentType}
-	if msg.EventID != "" {
-		m.Headers = append(m.Headers, kafkago.Header{Key: HeaderEventID, Value: []byte(msg.EventID)})
+// fill converts msgs into the lane's records: key = simulation id (nil
+// when empty, so the partition is random), value = the body (not copied),
+// headers content-type and mfn-event-id. Keys and event ids are copied
+// into one buffer and the headers share one array, both reused.
+func (l *lane) fill(msgs []integration.Outgoing) []kafkago.Message {
+	size := 0
+	for i := range msgs {
+		size += len(msgs[i].Key) + len(msgs[i].EventID)
 	}
-	if msg.Key != "" {
-		m.Key = []byte(msg.Key)
+	if cap(l.keys) < size {
+		l.keys = make([]byte, 0, size)
 	}
-	return m
+	keys := l.keys[:0]
+	l.recs = grow(l.recs, len(msgs))
+	l.hdrs = grow(l.hdrs, 2*len(msgs))
+	for i := range msgs {
+		m := &msgs[i]
+		h := l.hdrs[2*i : 2*i+1 : 2*i+2]
+		h[0] = kafkago.Header{Key: HeaderContentType, Value: jsonContentType}
+		if m.EventID != "" {
+			at := len(keys)
+			keys = append(keys, m.EventID...)
+			h = append(h, kafkago.Header{Key: HeaderEventID, Value: keys[at:len(keys):len(keys)]})
+		}
+		var key []byte
+		if m.Key != "" {
+			at := len(keys)
+			keys = append(keys, m.Key...)
+			key = keys[at:len(keys):len(keys)]
+		}
+		l.recs[i] = kafkago.Message{Key: key, Value: m.Body, Headers: h}
+	}
+	l.keys = keys
+	return l.recs
+}
+
+// release drops the references to the bodies of the last run.
+func (l *lane) release() {
+	clear(l.recs)
+	l.recs = l.recs[:0]
+}
+
+// grow returns s resized to n, reusing its array when large enough.
+func grow[T any](s []T, n int) []T {
+	if cap(s) >= n {
+		return s[:n]
+	}
+	return make([]T, n)
 }
 
 func (p *producer) checkSize(msg integration.Outgoing) error {
@@ -121,25 +175,15 @@ func (p *producer) checkSize(msg integration.Outgoing) error {
 
 // send writes one record and waits for its acknowledgement.
 func (p *producer) send(ctx context.Context, msg integration.Outgoing) error {
-	if err := p.checkSize(msg); err != nil {
-		return err
-	}
-	actx, cancel := publisherAttemptContext(ctx, p.timeout)
-	defer cancel()
-	if err := p.one.WriteMessages(actx, record(msg)); err != nil {
-		var we kafkago.WriteErrors
-		if errors.As(err, &we) && len(we) == 1 && we[0] != nil {
-			err = we[0]
-		}
-		return p.classify(ctx, actx, err)
-	}
-	return nil
+	_, err := p.sendBatch(ctx, []integration.Outgoing{msg})
+	return err
 }
 
-// sendBatch writes msgs in one call (one produce request per partition and
-// batch_size records) and waits for every acknowledgement. It returns how
-// many leading messages were acknowledged and, when not all, the error of
-// the first one that was not. An oversized message ends the run before it.
+// sendBatch writes msgs with one lane in one call (one produce request per
+// partition) and waits for every acknowledgement. It returns how many
+// leading messages were acknowledged and, when not all, the error of the
+// first one that was not. An oversized message ends the run before it.
+// Calls may run concurrently, up to the number of lanes.
 func (p *producer) sendBatch(ctx context.Context, msgs []integration.Outgoing) (int, error) {
 	n, stop := len(msgs), error(nil)
 	for i, m := range msgs {
@@ -151,19 +195,23 @@ func (p *producer) sendBatch(ctx context.Context, msgs []integration.Outgoing) (
 	if n == 0 {
 		return 0, stop
 	}
-	recs := make([]kafkago.Message, n)
-	for i, m := range msgs[:n] {
-		recs[i] = record(m)
-	}
 	actx, cancel := publisherAttemptContext(ctx, p.timeout)
 	defer cancel()
-	// A batch as large as the run is full once the run is appended, so it
-	// is written at once instead of after BatchTimeout (records spread over
-	// several partitions still wait for it, once per flush). kafka-go reads
-	// BatchSize only inside WriteMessages, and the engine never calls the
-	// sink concurrently.
-	p.many.BatchSize = n
-	err := p.many.WriteMessages(actx, recs...)
+	var l *lane
+	select {
+	case l = <-p.lanes:
+	case <-actx.Done():
+		return 0, p.classify(ctx, actx, actx.Err())
+	}
+	defer func() {
+		l.release()
+		p.lanes <- l
+	}()
+	recs := l.fill(msgs[:n])
+	// kafka-go reads BatchSize only inside WriteMessages, and a lane is
+	// used by one run at a time.
+	l.w.BatchSize = n
+	err := l.w.WriteMessages(actx, recs...)
 	if err == nil {
 		return n, stop
 	}
@@ -211,7 +259,13 @@ func (p *producer) classify(ctx, actx context.Context, err error) error {
 
 // close flushes and closes the writer; later sends fail.
 func (p *producer) close() error {
-	p.closeOnce.Do(func() { p.closeErr = errors.Join(p.one.Close(), p.many.Close()) })
+	p.closeOnce.Do(func() {
+		errs := make([]error, 0, len(p.all))
+		for _, l := range p.all {
+			errs = append(errs, l.w.Close())
+		}
+		p.closeErr = errors.Join(errs...)
+	})
 	return p.closeErr
 }
 

@@ -212,6 +212,8 @@ func TestPublisherOptionsValidate(t *testing.T) {
 		{PublisherOptions{BootstrapServers: Servers{"nohost"}, Topic: "t"}, "host:port"},
 		{PublisherOptions{BootstrapServers: Servers{"k:9092"}}, "topic"},
 		{PublisherOptions{BootstrapServers: Servers{"k:9092"}, Topic: "t", MaxBodyBytes: -1}, "max_body_bytes"},
+		{PublisherOptions{BootstrapServers: Servers{"k:9092"}, Topic: "t", MaxInFlight: -1}, "max_in_flight"},
+		{PublisherOptions{BootstrapServers: Servers{"k:9092"}, Topic: "t", MaxInFlight: 65}, "max_in_flight"},
 		{PublisherOptions{BootstrapServers: Servers{"k:9092"}, Topic: "t", SASL: &SASL{Mechanism: "GSSAPI", Username: "u"}}, "sasl.mechanism"},
 		{PublisherOptions{BootstrapServers: Servers{"k:9092"}, Topic: "t", Config: integration.PublisherConfig{CompressionCodec: "brotli"}}, "compression_codec"},
 	}
@@ -220,5 +222,52 @@ func TestPublisherOptionsValidate(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("Validate(%+v) = %v, want mention of %q", c.o, err, c.want)
 		}
+	}
+}
+
+// MaxInFlight 4: runs of batch_size are written at once through separate
+// lanes; every record arrives exactly once (no failure, so no resend) with
+// its key, headers and body, on the murmur2 partition of its key.
+func TestPublisherInFlightDeliversAll(t *testing.T) {
+	c := kafkatest.NewCluster(t, kafkatest.Topic{Name: "inflight", Partitions: 3})
+	p, _ := newTestPublisher(t, PublisherOptions{BootstrapServers: ParseServers(c.Bootstrap()), Topic: "inflight",
+		Config: pubFastConfig(), MaxInFlight: 4})
+	keys := []string{"sim-a", "sim-b", "sim-c", "sim-d"}
+	const n = 400
+	for i := range n {
+		if err := p.Publish(t.Context(), pubMessage(keys[i%len(keys)], i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	bal := kafkago.Murmur2Balancer{}
+	for part := range 3 {
+		for _, r := range c.Records(t, "inflight", part) {
+			id := header(r, HeaderEventID)
+			seen[id]++
+			var i int
+			if _, err := fmt.Sscanf(id, "ev-%04d", &i); err != nil {
+				t.Fatalf("event id %q: %v", id, err)
+			}
+			want := pubMessage(keys[i%len(keys)], i)
+			if string(r.Key) != want.Key || string(r.Value) != string(want.Body) ||
+				header(r, HeaderContentType) != "application/json" {
+				t.Fatalf("record %s: key %q value %q headers %v", id, r.Key, r.Value, r.Headers)
+			}
+			if bal.Balance(kafkago.Message{Key: r.Key}, 0, 1, 2) != part {
+				t.Fatalf("key %q on partition %d", r.Key, part)
+			}
+		}
+	}
+	for i := range n {
+		if id := pubMessage("", i).EventID; seen[id] != 1 {
+			t.Fatalf("%s delivered %d times", id, seen[id])
+		}
+	}
+	if m := p.Snapshot().Publisher; m.MessagesSent != n || m.MessagesFailed != 0 || m.Buffered != 0 {
+		t.Fatalf("metrics %+v", m)
 	}
 }

@@ -12,18 +12,21 @@ import (
 // BenchmarkPublisher compares the Redis publisher (batch engine, retry
 // loop, breaker, metrics, pipelined SendBatch) with the bare go-redis
 // client pipelining the same PUBLISH commands in groups of
-// pubtest.BenchBatch. "bare-one-by-one" is a reference: one round trip per
-// PUBLISH.
+// pubtest.BenchBatch. "ours" is the default (one pipeline at a time),
+// "ours-inflight4" keeps up to 4 pipelines in flight (MaxInFlight).
+// "bare-one-by-one" is a reference: one round trip per PUBLISH.
 func BenchmarkPublisher(b *testing.B) {
 	ch := uniqueName(b)
-	b.Run("ours", func(b *testing.B) {
+	ours := func(b *testing.B, inFlight int) {
 		p, err := New(Options{URL: redisURL, Channel: ch, Logger: slog.New(slog.DiscardHandler),
-			Config: pubtest.BenchConfig()})
+			Config: pubtest.BenchConfig(), MaxInFlight: inFlight})
 		if err != nil {
 			b.Fatal(err)
 		}
 		pubtest.BenchPublish(b, p)
-	})
+	}
+	b.Run("ours", func(b *testing.B) { ours(b, 0) })
+	b.Run("ours-inflight4", func(b *testing.B) { ours(b, 4) })
 	bare := func(b *testing.B, pipelined bool) {
 		c := goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:6379"})
 		defer c.Close()

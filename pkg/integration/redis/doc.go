@@ -15,6 +15,14 @@
 // and consumers read the stream at their own pace (XREAD / consumer groups),
 // de-duplicating redeliveries by event_id.
 //
+// The messages of a flush are pipelined, batch_size commands per round trip,
+// one pipeline at a time by default, so they are executed in publish
+// order. Options.MaxInFlight > 1 (at_least_once only) sends that many
+// pipelines at once on separate pooled connections: pipelines sent together
+// may be executed in any order (so may two messages with the same key), and
+// when one fails, the ones sent with it are sent again (duplicates, which
+// stream consumers drop by event_id).
+//
 // Connect PINGs the server. The go-redis client's own retries are disabled
 // so that the publisher's retry loop and breaker are the only ones.
 // Compression is not supported (ignored with a warning) and exactly_once is

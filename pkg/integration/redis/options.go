@@ -47,6 +47,12 @@ type Options struct {
 	MaxBodyBytes int
 	// PoolSize is the connection pool size; 0 means the go-redis default.
 	PoolSize int
+	// MaxInFlight is how many pipelines of batch_size may be in flight at
+	// once (each on its own pooled connection) under at_least_once; 0
+	// means 1. Above 1, pipelines sent together may be executed in any
+	// order, and a failed pipeline makes those sent with it go again
+	// (duplicates); at_most_once always sends one pipeline at a time.
+	MaxInFlight int
 	// Config holds retry, breaker, batching and delivery settings.
 	// exactly_once is rejected; compression is not supported by Redis and
 	// is ignored with a warning. Timeout is the per-command deadline.
@@ -60,6 +66,9 @@ type Options struct {
 	Registerer prometheus.Registerer
 }
 
+// maxInFlight bounds Options.MaxInFlight.
+const maxInFlight = 64
+
 // withDefaults fills in the defaults.
 func (o Options) withDefaults() Options {
 	if o.Mode == "" {
@@ -71,6 +80,7 @@ func (o Options) withDefaults() Options {
 	if o.ID == "" {
 		o.ID = "redis-" + o.Channel
 	}
+	o.MaxInFlight = max(o.MaxInFlight, 1)
 	o.Config = o.Config.WithDefaults()
 	return o
 }
@@ -103,6 +113,9 @@ func (o Options) Validate() error {
 	}
 	if o.MaxBodyBytes < 0 {
 		errs = append(errs, fmt.Errorf("max_body_bytes = %d: must be ≥ 0", o.MaxBodyBytes))
+	}
+	if o.MaxInFlight < 0 || o.MaxInFlight > maxInFlight {
+		errs = append(errs, fmt.Errorf("max_in_flight = %d: must be in [0, %d]", o.MaxInFlight, maxInFlight))
 	}
 	if o.PoolSize < 0 {
 		errs = append(errs, fmt.Errorf("pool_size = %d: must be ≥ 0", o.PoolSize))

@@ -13,12 +13,16 @@ import (
 // 5 000 messages with a 5 s outage of the TCP path to Redis in the middle.
 // A subscriber connected directly to the server counts the deliveries:
 // nothing lost, duplicates (PUBLISH executed, reply lost) reported.
-func TestOutageConnectionCut(t *testing.T) { testOutage(t, false) }
+func TestOutageConnectionCut(t *testing.T) { testOutage(t, false, 0) }
 
 // The same with a network partition: requests time out (ambiguous outcome).
-func TestOutageBlackhole(t *testing.T) { testOutage(t, true) }
+func TestOutageBlackhole(t *testing.T) { testOutage(t, true, 0) }
 
-func testOutage(t *testing.T, partition bool) {
+// The connection cut with 4 pipelines in flight (MaxInFlight): the same
+// guarantees and exact counters.
+func TestOutageConnectionCutInFlight(t *testing.T) { testOutage(t, false, 4) }
+
+func testOutage(t *testing.T, partition bool, inFlight int) {
 	if testing.Short() {
 		t.Skip("5 s outage")
 	}
@@ -50,7 +54,7 @@ func testOutage(t *testing.T, partition bool) {
 	proxy := faultproxy.New(t, "127.0.0.1:6379")
 	logger, logs := pubtest.NewLogger()
 	p, err := New(Options{URL: "redis://" + proxy.Addr() + "/0", Channel: ch, Config: pubtest.OutageConfig(),
-		Logger: logger})
+		Logger: logger, MaxInFlight: inFlight})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,7 +69,7 @@ func (p *Publisher) Unregister() {
 	}
 }
 
-var _ batch.BatchSender = (*sink)(nil)
+var _ batch.ConcurrentSender = (*sink)(nil)
 
 // sink adapts the sender to batch.Sink and batch.BatchSender.
 type sink struct {
@@ -98,6 +98,10 @@ func (s *sink) SendBatch(ctx context.Context, msgs []integration.Outgoing) (int,
 	}
 	return n, err
 }
+
+// MaxInFlight is Options.MaxInFlight (batch.ConcurrentSender): the
+// go-redis client runs concurrent pipelines on separate pooled connections.
+func (s *sink) MaxInFlight() int { return s.opts.MaxInFlight }
 
 // Close closes the client.
 func (s *sink) Close(context.Context) error { return s.close() }

@@ -164,6 +164,45 @@ func TestStreamModePublisher(t *testing.T) {
 	}
 }
 
+// MaxInFlight 4 in stream mode: pipelines of batch_size go out at once on
+// separate connections; every entry arrives exactly once (no failure, so
+// no resend) with its payload.
+func TestStreamModeInFlightDeliversAll(t *testing.T) {
+	key := uniqueName(t)
+	raw := rawClient(t, key)
+	p, _ := newPublisher(t, Options{Channel: key, Mode: ModeStream, Config: fastConfig(), MaxInFlight: 4})
+	const n = 500
+	for i := range n {
+		if err := p.Publish(t.Context(), outgoing(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := raw.XRange(t.Context(), key, "-", "+").Result()
+	if err != nil || len(entries) != n {
+		t.Fatalf("%d entries, %v", len(entries), err)
+	}
+	seen := map[string]int{}
+	for _, e := range entries {
+		id, _ := e.Values["event_id"].(string)
+		seen[id]++
+		var i int
+		if _, err := fmt.Sscanf(id, "ev-%04d", &i); err != nil || e.Values["payload"] != string(outgoing(i).Body) {
+			t.Fatalf("entry %v", e.Values)
+		}
+	}
+	for i := range n {
+		if seen[outgoing(i).EventID] != 1 {
+			t.Fatalf("%s delivered %d times", outgoing(i).EventID, seen[outgoing(i).EventID])
+		}
+	}
+	if m := p.Snapshot().Publisher; m.MessagesSent != n || m.MessagesFailed != 0 || m.Buffered != 0 {
+		t.Fatalf("metrics %+v", m)
+	}
+}
+
 // Row 66: a server that does not answer → Connect fails (status error).
 func TestConnectFailure(t *testing.T) {
 	cfg := fastConfig()

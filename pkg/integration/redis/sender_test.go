@@ -179,6 +179,8 @@ func TestOptionsValidate(t *testing.T) {
 		{Options{URL: redisURL, Channel: "c", Mode: ModeStream, RequireSubscribers: true}, "require_subscribers"},
 		{Options{URL: redisURL, Channel: "c", Config: integration.PublisherConfig{DeliveryGuarantee: integration.ExactlyOnce}}, "exactly_once"},
 		{Options{URL: redisURL, Channel: "c", Config: integration.PublisherConfig{BatchSize: -1}}, "batch_size"},
+		{Options{URL: redisURL, Channel: "c", MaxInFlight: -1}, "max_in_flight = -1: must be in [0, 64]"},
+		{Options{URL: redisURL, Channel: "c", MaxInFlight: 65}, "max_in_flight = 65: must be in [0, 64]"},
 	}
 	for _, c := range cases {
 		err := c.o.Validate()
