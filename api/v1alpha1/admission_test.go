@@ -203,6 +203,9 @@ var _ = Describe("Admission", func() {
 		Entry("webhook signing Secret without a name", "mfn_v1alpha1_publisher_webhook.yaml",
 			`{spec: {webhook: {signingSecretRefs: [{key: k}]}}}`,
 			"every signingSecretRefs entry must name a Secret"),
+		Entry("webhook signature version outside the enum", "mfn_v1alpha1_publisher_webhook.yaml",
+			`{spec: {webhook: {signatureVersion: v2}}}`,
+			`spec.webhook.signatureVersion: Unsupported value: "v2"`),
 		Entry("redis URL with a password", "mfn_v1alpha1_publisher_redis.yaml",
 			`{spec: {redis: {url: "redis://:secret@redis:6379/0"}}}`,
 			"redis.url must not contain user info (credentials)"),
@@ -323,6 +326,18 @@ var _ = Describe("Admission", func() {
 		Expect(pub.Spec.BlockOnFull).To(Equal(ptr.To(true)))
 		Expect(pub.Spec.MaxMessageAge.Duration).To(Equal(time.Hour))
 		Expect(pub.Spec.JSONL.FileName).To(Equal("results-{worker}.jsonl"))
+
+		hook := sample("mfn_v1alpha1_publisher_webhook.yaml")
+		mergePatch(hook.Object, `{spec: {webhook: {signatureVersion: null}}}`)
+		Expect(create(ctx, hook)).To(Succeed())
+		Expect(hook.Object).To(HaveKeyWithValue("spec", HaveKeyWithValue("webhook", HaveKeyWithValue("signatureVersion", "v1"))),
+			"the timestamped signature is on by default, as in the library")
+
+		rest := sample("mfn_v1alpha1_connector_rest.yaml")
+		mergePatch(rest.Object, `{spec: {rest: {conditionalRequests: null, dedupe: null}}}`)
+		Expect(create(ctx, rest)).To(Succeed())
+		Expect(rest.Object).To(HaveKeyWithValue("spec", HaveKeyWithValue("rest", And(
+			HaveKeyWithValue("conditionalRequests", true), HaveKeyWithValue("dedupe", true)))))
 
 		pl := &mfnv1alpha1.MFNPipeline{
 			ObjectMeta: metav1.ObjectMeta{Name: "defaults", Namespace: namespace},

@@ -248,13 +248,16 @@ type RESTConnector struct {
 	// +optional
 	PollInterval *metav1.Duration `json:"pollInterval,omitempty"`
 
-	// conditionalRequests sends If-None-Match / If-Modified-Since from the
-	// previous response; a 304 yields no message.
+	// conditionalRequests sends If-None-Match (last ETag) and
+	// If-Modified-Since (last Last-Modified) of the last emitted response;
+	// a 304 answer yields no message.
 	// +kubebuilder:default=true
 	// +optional
 	ConditionalRequests *bool `json:"conditionalRequests,omitempty"`
 
-	// dedupe skips a response body identical (SHA-256) to the previous one.
+	// dedupe skips a full response whose version (its ETag, or the SHA-256
+	// of the body when there is none) equals the last emitted one. With
+	// both dedupe and conditionalRequests false every poll emits.
 	// +kubebuilder:default=true
 	// +optional
 	Dedupe *bool `json:"dedupe,omitempty"`

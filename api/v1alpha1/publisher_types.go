@@ -177,9 +177,9 @@ type WebhookSignatureVersion string
 
 // Webhook signature versions.
 const (
-	// SignatureLegacy sends X-Webhook-Signature: sha256=<hex HMAC of the body>.
+	// SignatureLegacy sends only X-Webhook-Signature: sha256=<hex HMAC of the body>.
 	SignatureLegacy WebhookSignatureVersion = "legacy"
-	// SignatureV1 also sends X-Webhook-Timestamp and
+	// SignatureV1 (the default) also sends X-Webhook-Timestamp and
 	// X-Webhook-Signature-V1 over "<timestamp>.<body>" (replay protection).
 	SignatureV1 WebhookSignatureVersion = "v1"
 )
@@ -212,9 +212,12 @@ type WebhookPublisher struct {
 	// +optional
 	SigningSecretRefs []corev1.SecretKeySelector `json:"signingSecretRefs,omitempty"`
 
-	// signatureVersion is legacy (X-Webhook-Signature only) or v1 (also
-	// the timestamped X-Webhook-Signature-V1).
-	// +kubebuilder:default=legacy
+	// signatureVersion is v1 (default: X-Webhook-Signature plus the
+	// replay-protected X-Webhook-Timestamp and X-Webhook-Signature-V1 over
+	// "<timestamp>.<body>"; receivers that only know X-Webhook-Signature
+	// ignore the extra headers) or legacy (X-Webhook-Signature only, no
+	// timestamp). It has no effect without signingSecretRefs.
+	// +kubebuilder:default=v1
 	// +optional
 	SignatureVersion WebhookSignatureVersion `json:"signatureVersion,omitempty"`
 

@@ -57,6 +57,9 @@ func buildREST(c *v1alpha1.Connector, env Env) (integration.Connector, error) {
 	if spec.Dedupe != nil && !*spec.Dedupe {
 		o.EmitUnchanged = true
 	}
+	if spec.ConditionalRequests != nil && !*spec.ConditionalRequests {
+		o.DisableConditionalRequests = true
+	}
 	return rest.New(o)
 }
 

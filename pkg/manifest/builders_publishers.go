@@ -62,7 +62,7 @@ func buildWebhookPublisher(p *v1alpha1.Publisher, env Env) (integration.Publishe
 		return nil, err
 	}
 	o := webhook.Options{Name: p.Name, URL: u, AllowInsecureHTTP: spec.AllowInsecureHTTP, Headers: headers,
-		Config: cfg, Logger: env.Logger, Registerer: env.Registerer}
+		SignatureVersion: string(spec.SignatureVersion), Config: cfg, Logger: env.Logger, Registerer: env.Registerer}
 	if len(keys) > 0 {
 		o.SecretKey, o.SecretKeys = keys[0], keys[1:]
 	}

@@ -27,8 +27,9 @@ import (
 // the hex SHA-256 of the body when the server sends none.
 //
 // Unchanged resources are not re-emitted: the connector sends
-// If-None-Match/If-Modified-Since (a 304 yields nothing) and also skips a
-// body whose version equals the last emitted one. The REST source keeps no
+// If-None-Match/If-Modified-Since (a 304 yields nothing; off with
+// DisableConditionalRequests) and also skips a body whose version equals the
+// last emitted one (off with EmitUnchanged). The REST source keeps no
 // state that an Ack could advance, so acknowledgement does nothing; a Nack
 // forgets the last version, so the next poll emits the resource again, and
 // a restarted process starts with no version and emits it again
@@ -166,7 +167,7 @@ func (c *Connector) poll(ctx context.Context, client *http.Client, out chan<- *i
 	c.mu.Lock()
 	cond := c.cond
 	c.mu.Unlock()
-	if c.opts.EmitUnchanged {
+	if c.opts.DisableConditionalRequests {
 		cond = conditional{}
 	}
 	var f *fetched

@@ -159,6 +159,70 @@ func TestETagConditionalAndHashDedupe(t *testing.T) {
 	}
 }
 
+// TestConditionalAndDedupeSwitches: DisableConditionalRequests stops the
+// validators (the body version still de-duplicates); EmitUnchanged emits
+// every full response (a 304 still yields nothing); both give the
+// reference behaviour, one message per poll.
+func TestConditionalAndDedupeSwitches(t *testing.T) {
+	cases := []struct {
+		name              string
+		noCond, emitSame  bool
+		wantINM           []string // If-None-Match of polls 1..3
+		wantMessages      int
+		serverHonoursCond bool
+	}{
+		{"defaults", false, false, []string{"", `"v1"`, `"v1"`}, 1, true},
+		{"conditional off", true, false, []string{"", "", ""}, 1, true},
+		{"dedupe off, server answers 304", false, true, []string{"", `"v1"`, `"v1"`}, 1, true},
+		{"dedupe off, server ignores validators", false, true, []string{"", `"v1"`, `"v1"`}, 3, false},
+		{"both off", true, true, []string{"", "", ""}, 3, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var mu sync.Mutex
+			var inm, ims []string
+			h := newHarness(t, func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				inm = append(inm, r.Header.Get("If-None-Match"))
+				ims = append(ims, r.Header.Get("If-Modified-Since"))
+				mu.Unlock()
+				if c.serverHonoursCond && r.Header.Get("If-None-Match") == `"v1"` {
+					w.WriteHeader(http.StatusNotModified)
+					return
+				}
+				w.Header().Set("ETag", `"v1"`)
+				w.Header().Set("Last-Modified", "Fri, 02 Jan 2026 03:04:05 GMT")
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write([]byte(`{"grid_size": 16}`))
+			}, func(o *Options) {
+				o.DisableConditionalRequests, o.EmitUnchanged = c.noCond, c.emitSame
+			})
+			for poll := range 3 { // Next fails without a message, Idle on an unexpected one
+				if poll > 0 {
+					h.clk.Advance(10 * time.Second)
+				}
+				if poll < c.wantMessages {
+					h.next(t)
+				}
+				h.idle(t)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if fmt.Sprint(inm) != fmt.Sprint(c.wantINM) {
+				t.Errorf("If-None-Match per poll %q, want %q", inm, c.wantINM)
+			}
+			for i, v := range ims {
+				if want := c.wantINM[i] != ""; (v != "") != want {
+					t.Errorf("poll %d If-Modified-Since %q", i+1, v)
+				}
+			}
+			if n := h.c.Snapshot().Connector.MessagesReceived; n != int64(c.wantMessages) {
+				t.Errorf("messages_received %d, want %d", n, c.wantMessages)
+			}
+		})
+	}
+}
+
 // TestArraySplitAndNackReemits: one message per element; a Nack makes the
 // next poll emit the resource again, acks do not.
 func TestArraySplitAndNackReemits(t *testing.T) {

@@ -45,11 +45,15 @@ type Options struct {
 	// PollInterval is the period of polls (fixed rate; default 60 s, > 0).
 	// The first poll is immediate.
 	PollInterval time.Duration
-	// EmitUnchanged re-emits the resource on every poll. By default a
-	// resource whose ETag (or, without an ETag, body SHA-256) equals the
-	// last emitted one is skipped, and If-None-Match / If-Modified-Since
-	// are sent so the server can answer 304.
+	// EmitUnchanged turns off de-duplication: a full (200) response is
+	// emitted even when its version (ETag or, without one, body SHA-256)
+	// equals the last emitted one. By default such a response is skipped.
 	EmitUnchanged bool
+	// DisableConditionalRequests stops sending If-None-Match (last ETag) and
+	// If-Modified-Since (last Last-Modified). By default they are sent and a
+	// 304 answer yields nothing. With both this and EmitUnchanged set, the
+	// resource is emitted on every poll (the reference behaviour).
+	DisableConditionalRequests bool
 	// FollowRedirects follows up to 5 redirects to the same host (the
 	// client drops Authorization on any other host). By default a 3xx
 	// answer is a permanent failure of the poll naming the Location.

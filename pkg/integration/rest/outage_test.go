@@ -25,7 +25,7 @@ func TestServerOutage(t *testing.T) {
 	proxy := faultproxy.New(t, strings.TrimPrefix(srv.URL, "http://"))
 	clk := clock.NewFake(t0)
 	o := Options{BaseURL: "http://" + proxy.Addr(), Endpoint: "v1", PollInterval: 10 * time.Second, Clock: clk,
-		EmitUnchanged: true}
+		EmitUnchanged: true, DisableConditionalRequests: true}
 	o.Config.RetryStrategy = "immediate"
 	o.Config.MaxRetries = 2
 	c, err := New(o)

@@ -69,7 +69,7 @@ func BenchmarkPublisher(b *testing.B) {
 
 // BenchmarkSign measures the two signatures of one request.
 func BenchmarkSign(b *testing.B) {
-	s := newSigner([]string{testSecret})
+	s := newSigner([]string{testSecret}, false)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(pubtest.Envelope)))
 	for b.Loop() {

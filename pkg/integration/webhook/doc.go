@@ -16,6 +16,10 @@
 //	X-Webhook-Signature-V1: sha256=<hex>[,sha256=<hex>…]
 //	                                          HMAC-SHA256(keyᵢ, "<timestamp>." + body), one per key
 //
+// With SignatureVersion legacy only X-Webhook-Signature is sent (no
+// timestamp, no V1 header): the reference implementation's scheme, without
+// replay protection. The default, v1, sends all three.
+//
 // The signatures cover the uncompressed body bytes; keys are the UTF-8 bytes
 // of the configured secrets. The legacy header (first key only) keeps
 // receivers written for the reference implementation working; the V1 header

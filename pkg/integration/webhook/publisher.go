@@ -24,6 +24,16 @@ const DefaultUserAgent = "mfn-operator/dev"
 // DefaultMaxConns is the default size of the keep-alive connection pool.
 const DefaultMaxConns = 64
 
+// Signature versions (Options.SignatureVersion, INTEGRATION.md §8.5).
+const (
+	// SignatureV1 (the default) sends the legacy X-Webhook-Signature and the
+	// replay-protected X-Webhook-Timestamp and X-Webhook-Signature-V1.
+	SignatureV1 = "v1"
+	// SignatureLegacy sends only X-Webhook-Signature: the reference
+	// implementation's scheme, without a timestamp (no replay protection).
+	SignatureLegacy = "legacy"
+)
+
 // Options configure a webhook publisher. Zero values mean the documented defaults.
 type Options struct {
 	// ID overrides the component identifier (default "webhook-" + URL with
@@ -42,6 +52,10 @@ type Options struct {
 	// SecretKeys are further keys for a rotation: the V1 header carries one
 	// signature per key (SecretKey first), the legacy header only the first.
 	SecretKeys []string
+	// SignatureVersion is v1 (default: X-Webhook-Signature plus the
+	// timestamped X-Webhook-Signature-V1 and X-Webhook-Timestamp) or legacy
+	// (X-Webhook-Signature only). It matters only when a key is set.
+	SignatureVersion string
 	// Headers are merged over the defaults (Content-Type: application/json,
 	// User-Agent: mfn-operator/<version>); a user Content-Type wins. The
 	// signature, timestamp, id and Content-Encoding headers cannot be set.
@@ -90,6 +104,11 @@ func (o Options) Validate() error {
 				errs = append(errs, fmt.Errorf("headers: %s is set by the publisher and cannot be overridden", r))
 			}
 		}
+	}
+	switch o.SignatureVersion {
+	case "", SignatureV1, SignatureLegacy:
+	default:
+		errs = append(errs, fmt.Errorf("signature_version = %q: must be %s or %s", o.SignatureVersion, SignatureV1, SignatureLegacy))
 	}
 	if o.MaxBodyBytes < 0 {
 		errs = append(errs, fmt.Errorf("max_body_bytes = %d: must be ≥ 0", o.MaxBodyBytes))
@@ -161,7 +180,7 @@ func newSender(o Options, cfg integration.PublisherConfig, logURL string) *sende
 		now = o.Clock.Now
 	}
 	return &sender{url: o.URL, logURL: logURL, base: base,
-		signer:   newSigner(append([]string{o.SecretKey}, o.SecretKeys...)),
+		signer:   newSigner(append([]string{o.SecretKey}, o.SecretKeys...), o.SignatureVersion == SignatureLegacy),
 		compress: cfg.EnableCompression, maxBody: maxBody, timeout: cfg.Timeout, now: now,
 		client: newClient(tr)}
 }

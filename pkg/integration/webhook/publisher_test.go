@@ -218,21 +218,13 @@ func TestPublishSignedBatch(t *testing.T) {
 
 // Row 53: no secret, no signature headers; row 54: user headers merged.
 func TestUnsignedAndCustomHeaders(t *testing.T) {
-	var mu sync.Mutex
-	var got http.Header
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		got = r.Header.Clone()
-		mu.Unlock()
-	}))
-	t.Cleanup(srv.Close)
+	srv, last := headerServer(t)
 	p, _ := newPublisher(t, Options{URL: srv.URL, Headers: map[string]string{"X-Custom-Header": "v", "user-agent": "mine/1"},
 		Config: fastConfig()})
 	if err := publishSync(t, p, msg(1)); err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	got := last()
 	for _, h := range []string{HeaderSignature, HeaderSignatureV1, HeaderTimestamp} {
 		if got.Get(h) != "" {
 			t.Errorf("%s sent without a secret", h)
@@ -245,11 +237,75 @@ func TestUnsignedAndCustomHeaders(t *testing.T) {
 
 	p2, _ := newPublisher(t, Options{URL: srv.URL, Headers: map[string]string{"Content-Type": "application/cloudevents+json"},
 		Config: fastConfig()})
-	mu.Unlock()
 	err := publishSync(t, p2, msg(2))
-	mu.Lock()
-	if err != nil || got.Get("Content-Type") != "application/cloudevents+json" {
-		t.Errorf("overridden content type: %v %q", err, got.Get("Content-Type"))
+	if ct := last().Get("Content-Type"); err != nil || ct != "application/cloudevents+json" {
+		t.Errorf("overridden content type: %v %q", err, ct)
+	}
+}
+
+// headerServer answers 200 to everything; last returns the headers of the
+// latest request.
+func headerServer(t *testing.T) (srv *httptest.Server, last func() http.Header) {
+	t.Helper()
+	var mu sync.Mutex
+	var got http.Header
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = r.Header.Clone()
+		mu.Unlock()
+	}))
+	t.Cleanup(srv.Close)
+	return srv, func() http.Header {
+		mu.Lock()
+		defer mu.Unlock()
+		return got
+	}
+}
+
+// TestSignatureVersions: v1 (and the default) sends the legacy signature,
+// the timestamp and one V1 signature per key; legacy sends only
+// X-Webhook-Signature, which a verifier accepts only with AllowLegacy.
+func TestSignatureVersions(t *testing.T) {
+	now := time.Unix(1733313600, 0)
+	srv, last := headerServer(t)
+	strict, err := NewVerifier(VerifierConfig{Secrets: []string{testSecret}, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lenient, err := NewVerifier(VerifierConfig{Secrets: []string{testSecret}, AllowLegacy: true, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range []struct {
+		version      string
+		wantV1       bool
+		strictAccept bool
+	}{{"", true, true}, {SignatureV1, true, true}, {SignatureLegacy, false, false}} {
+		p, _ := newPublisher(t, Options{URL: srv.URL, SecretKey: testSecret, SecretKeys: []string{"next-key"},
+			SignatureVersion: c.version, Config: fastConfig(), Clock: clock.NewFake(now)})
+		m := msg(i)
+		if err := publishSync(t, p, m); err != nil {
+			t.Fatal(err)
+		}
+		h := last()
+		if h.Get(HeaderSignature) != Sign(testSecret, m.Body) {
+			t.Errorf("version %q: legacy signature %q", c.version, h.Get(HeaderSignature))
+		}
+		wantTS, wantV1 := "", ""
+		if c.wantV1 {
+			wantTS = "1733313600"
+			wantV1 = SignV1(testSecret, now.Unix(), m.Body) + "," + SignV1("next-key", now.Unix(), m.Body)
+		}
+		if h.Get(HeaderTimestamp) != wantTS || h.Get(HeaderSignatureV1) != wantV1 {
+			t.Errorf("version %q: timestamp %q V1 %q, want %q %q", c.version,
+				h.Get(HeaderTimestamp), h.Get(HeaderSignatureV1), wantTS, wantV1)
+		}
+		if _, err := strict.Verify(h, m.Body); (err == nil) != c.strictAccept {
+			t.Errorf("version %q: strict verifier: %v", c.version, err)
+		}
+		if _, err := lenient.Verify(h, m.Body); err != nil && !errors.Is(err, ErrDuplicate) {
+			t.Errorf("version %q: legacy-accepting verifier: %v", c.version, err)
+		}
 	}
 }
 
@@ -614,6 +670,7 @@ func TestOptionsValidate(t *testing.T) {
 		{Options{URL: "https://example.com", Config: integration.PublisherConfig{DeliveryGuarantee: integration.ExactlyOnce}}, "exactly_once"},
 		{Options{URL: "https://example.com", Config: integration.PublisherConfig{EnableCompression: true, CompressionCodec: "zstd"}}, "only supports gzip"},
 		{Options{URL: "https://example.com", MaxConns: -1}, "max_conns"},
+		{Options{URL: "https://example.com", SignatureVersion: "v2"}, `signature_version = "v2": must be v1 or legacy`},
 	}
 	for _, c := range cases {
 		_, err := New(c.o)

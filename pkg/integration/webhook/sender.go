@@ -128,9 +128,11 @@ func (s *sender) headers(msg integration.Outgoing) http.Header {
 	if s.signer.enabled() {
 		ts := s.now().Unix()
 		legacy, v1 := s.signer.sign(ts, msg.Body)
-		h[HeaderTimestamp] = []string{strconv.FormatInt(ts, 10)}
 		h[HeaderSignature] = []string{legacy}
-		h[HeaderSignatureV1] = []string{v1}
+		if v1 != "" {
+			h[HeaderTimestamp] = []string{strconv.FormatInt(ts, 10)}
+			h[HeaderSignatureV1] = []string{v1}
+		}
 	}
 	return h
 }

@@ -29,8 +29,10 @@ const (
 //
 // The key is the UTF-8 bytes of secret as given (not base64-decoded) and the
 // signed bytes are exactly the body, before any compression.
-func Sign(secret string, body []byte) string {
-	mac := hmac.New(sha256.New, []byte(secret))
+func Sign(secret string, body []byte) string { return signBody([]byte(secret), body) }
+
+func signBody(key, body []byte) string {
+	mac := hmac.New(sha256.New, key)
 	mac.Write(body)
 	return signaturePrefix + hex.EncodeToString(mac.Sum(nil))
 }
@@ -50,13 +52,15 @@ func SignV1(secret string, timestamp int64, body []byte) string {
 	return signaturePrefix + hex.EncodeToString(mac.Sum(nil))
 }
 
-// signer computes both headers for a list of keys, reusing the HMAC states.
+// signer computes the signature headers for a list of keys.
 type signer struct {
 	keys [][]byte
+	// legacyOnly skips the timestamp and the V1 signatures.
+	legacyOnly bool
 }
 
-func newSigner(keys []string) *signer {
-	s := &signer{}
+func newSigner(keys []string, legacyOnly bool) *signer {
+	s := &signer{legacyOnly: legacyOnly}
 	for _, k := range keys {
 		if k != "" {
 			s.keys = append(s.keys, []byte(k))
@@ -68,16 +72,17 @@ func newSigner(keys []string) *signer {
 func (s *signer) enabled() bool { return len(s.keys) > 0 }
 
 // sign returns the legacy header value (first key) and the V1 header value
-// (every key, comma separated).
+// (every key, comma separated; "" when legacyOnly).
 func (s *signer) sign(timestamp int64, body []byte) (legacy, v1 string) {
+	if s.legacyOnly {
+		return signBody(s.keys[0], body), ""
+	}
 	ts := strconv.AppendInt(nil, timestamp, 10)
 	ts = append(ts, '.')
 	out := make([]byte, 0, len(s.keys)*(len(signaturePrefix)+65))
 	for i, k := range s.keys {
 		if i == 0 {
-			m := hmac.New(sha256.New, k)
-			m.Write(body)
-			legacy = signaturePrefix + hex.EncodeToString(m.Sum(nil))
+			legacy = signBody(k, body)
 		}
 		m := hmac.New(sha256.New, k)
 		m.Write(ts)

@@ -37,7 +37,7 @@ func TestAppendixBVectors(t *testing.T) {
 			t.Errorf("%s: %s, want %s", c.name, c.got, c.want)
 		}
 	}
-	s := newSigner([]string{vecSecret, "", "second-key"})
+	s := newSigner([]string{vecSecret, "", "second-key"}, false)
 	legacy, v1 := s.sign(vecTimestamp, []byte(vecCompact))
 	if legacy != vecCompactSig {
 		t.Errorf("signer legacy = %s", legacy)
