@@ -171,9 +171,18 @@ var _ = Describe("Admission", func() {
 		Entry("database DSN Secret without a name", "mfn_v1alpha1_connector_database.yaml",
 			`{spec: {database: {connectionStringSecretRef: {name: ""}}}}`,
 			"connectionStringSecretRef.name must name a Secret"),
-		Entry("database ackQuery without keyColumn", "mfn_v1alpha1_connector_database.yaml",
+		Entry("database without keyColumn", "mfn_v1alpha1_connector_database.yaml",
 			`{spec: {database: {keyColumn: null}}}`,
-			"ackQuery needs keyColumn"),
+			"spec.database.keyColumn: Required value"),
+		Entry("database without ackQuery", "mfn_v1alpha1_connector_database.yaml",
+			`{spec: {database: {ackQuery: null}}}`,
+			"spec.database.ackQuery: Required value"),
+		Entry("database with an empty ackQuery", "mfn_v1alpha1_connector_database.yaml",
+			`{spec: {database: {ackQuery: ""}}}`,
+			"ackQuery must not be empty"),
+		Entry("database emit mode outside the enum", "mfn_v1alpha1_connector_database.yaml",
+			`{spec: {database: {emit: stream}}}`,
+			`spec.database.emit: Unsupported value: "stream"`),
 
 		// Publishers.
 		Entry("publisher type without its options", "mfn_v1alpha1_publisher_redis.yaml",
@@ -338,6 +347,12 @@ var _ = Describe("Admission", func() {
 		Expect(create(ctx, rest)).To(Succeed())
 		Expect(rest.Object).To(HaveKeyWithValue("spec", HaveKeyWithValue("rest", And(
 			HaveKeyWithValue("conditionalRequests", true), HaveKeyWithValue("dedupe", true)))))
+
+		db := sample("mfn_v1alpha1_connector_database.yaml")
+		mergePatch(db.Object, `{spec: {database: {emit: null}}}`)
+		Expect(create(ctx, db)).To(Succeed())
+		Expect(db.Object).To(HaveKeyWithValue("spec", HaveKeyWithValue("database", HaveKeyWithValue("emit", "row"))),
+			"one message per row by default, as in the library")
 
 		pl := &mfnv1alpha1.MFNPipeline{
 			ObjectMeta: metav1.ObjectMeta{Name: "defaults", Namespace: namespace},

@@ -275,8 +275,9 @@ const (
 	EmitRow DatabaseEmit = "row"
 )
 
-// DatabaseConnector options (INTEGRATION.md §7.4).
-// +kubebuilder:validation:XValidation:rule="!has(self.ackQuery) || has(self.keyColumn)",message="ackQuery needs keyColumn: the column whose value is passed to it as $1"
+// DatabaseConnector options (INTEGRATION.md §7.4). Rows are claimed by
+// query, identified by keyColumn, and acknowledged by ackQuery once their
+// results were published; all three are required.
 type DatabaseConnector struct {
 	// driver is the SQL driver; postgres is the only one so far.
 	// +kubebuilder:validation:Enum=postgres
@@ -290,7 +291,11 @@ type DatabaseConnector struct {
 	// +required
 	ConnectionStringSecretRef corev1.SecretKeySelector `json:"connectionStringSecretRef"`
 
-	// query is the polling query.
+	// query is the polling query. It may use $1 = lease expiry, $2 = now
+	// (both timestamptz) and $3 = maximum row count, and its result must
+	// contain keyColumn. A claiming UPDATE … FOR UPDATE SKIP LOCKED …
+	// RETURNING statement is safe with many workers; a plain SELECT with one
+	// worker only (docs/INTEGRATION.md).
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=65536
 	// +required
@@ -304,22 +309,29 @@ type DatabaseConnector struct {
 	// +optional
 	PollInterval *metav1.Duration `json:"pollInterval,omitempty"`
 
-	// emit is batch (one message per poll with every row) or row (one
-	// message per row).
-	// +kubebuilder:default=batch
+	// emit is row (default: one message per row, acknowledged and
+	// dead-lettered on its own, position <query hash>/<key>) or batch (one
+	// message per poll holding every row as a JSON array; its
+	// acknowledgement runs ackQuery for each row).
+	// +kubebuilder:default=row
 	// +optional
 	Emit DatabaseEmit `json:"emit,omitempty"`
 
 	// ackQuery runs after a row's results were published, with the row's
-	// keyColumn value as $1 (e.g. UPDATE jobs SET status='done' WHERE id=$1).
+	// keyColumn value as $1. It must make the row stop matching query
+	// (e.g. UPDATE jobs SET status='done' WHERE id=$1, or a DELETE);
+	// otherwise the row is polled again.
 	// +kubebuilder:validation:MaxLength=65536
-	// +optional
-	AckQuery string `json:"ackQuery,omitempty"`
+	// +kubebuilder:validation:XValidation:rule="self.size() > 0",message="ackQuery must not be empty: it runs with the row's keyColumn value as $1 once the row's results were published, and must make the row stop matching query"
+	// +required
+	AckQuery string `json:"ackQuery"`
 
-	// keyColumn names the column that identifies a row.
+	// keyColumn names the column of query's result that identifies a row:
+	// its value is the $1 of ackQuery and ends the message position.
+	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=63
-	// +optional
-	KeyColumn string `json:"keyColumn,omitempty"`
+	// +required
+	KeyColumn string `json:"keyColumn"`
 }
 
 // ConnectorStatus is the observed state of a Connector, aggregated over the

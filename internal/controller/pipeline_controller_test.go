@@ -45,7 +45,9 @@ func databaseConnector(ns, name string) *v1alpha1.Connector {
 				ConnectionStringSecretRef: corev1.SecretKeySelector{
 					LocalObjectReference: corev1.LocalObjectReference{Name: "mfn-db"}, Key: "dsn",
 				},
-				Query: "SELECT id, grid_size FROM params",
+				Query:     "SELECT id, grid_size FROM params",
+				KeyColumn: "id",
+				AckQuery:  "DELETE FROM params WHERE id = $1",
 			},
 		},
 	}

@@ -5,9 +5,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/mfn-io/mfn-operator/pkg/integration"
 	"github.com/mfn-io/mfn-operator/pkg/integration/webhook"
@@ -169,5 +173,104 @@ spec:
 				t.Errorf("%d messages from an unchanged resource, want 1 (dedupe)", n)
 			}
 		})
+	}
+}
+
+// testPostgresDSN is the PostgreSQL the tests use (MFN_TEST_POSTGRES_DSN overrides).
+func testPostgresDSN() string {
+	if dsn := os.Getenv("MFN_TEST_POSTGRES_DSN"); dsn != "" {
+		return dsn
+	}
+	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+}
+
+const databaseConnectorYAML = `
+apiVersion: mfn.mycelium.io/v1alpha1
+kind: Connector
+metadata: {name: rows}
+spec:
+  type: database
+  database:
+    connectionStringSecretRef: {name: pg, key: dsn}
+    query: "SELECT id, grid_size FROM %[1]s WHERE status = 'pending' ORDER BY id"
+    pollInterval: 50ms
+%[2]s
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: pg}
+stringData: {dsn: %[3]q}
+`
+
+// TestDatabaseDefaultsToRowMode: a Connector without emit (local manifests
+// get no CRD defaults) emits one message per row, as the CRD default row
+// does, and each Ack runs ackQuery for its own row.
+func TestDatabaseDefaultsToRowMode(t *testing.T) {
+	ctx := t.Context()
+	pool, err := pgxpool.New(ctx, testPostgresDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	table := fmt.Sprintf("mfn_manifest_rows_%d", time.Now().UnixNano())
+	for _, q := range []string{
+		`CREATE TABLE ` + table + ` (id int PRIMARY KEY, grid_size int, status text NOT NULL DEFAULT 'pending')`,
+		`INSERT INTO ` + table + ` (id, grid_size) VALUES (1, 8), (2, 9), (3, 10)`,
+	} {
+		if _, err := pool.Exec(ctx, q); err != nil {
+			t.Fatalf("postgres at %s: %v", testPostgresDSN(), err)
+		}
+	}
+	t.Cleanup(func() { _, _ = pool.Exec(context.Background(), `DROP TABLE `+table) })
+	s := loadSet(t, fmt.Sprintf(databaseConnectorYAML, table,
+		"    keyColumn: id\n    ackQuery: \"UPDATE "+table+" SET status = 'done' WHERE id = $1\"", testPostgresDSN()))
+	conn, err := buildDatabaseConnector(s.Connectors["rows"], Env{Secrets: LocalSecrets(s.Secrets), Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	out := make(chan *integration.Message, 8)
+	done := make(chan error, 1)
+	go func() { done <- conn.Consume(cctx, out) }()
+	t.Cleanup(func() { cancel(); <-done; _ = conn.Disconnect(context.Background()) })
+	for i := 1; i <= 3; i++ {
+		var m *integration.Message
+		select {
+		case m = <-out:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("row %d not emitted within 10 s", i)
+		}
+		if want := fmt.Sprintf(`{"id":%d,"grid_size":%d}`, i, i+7); string(m.Payload) != want {
+			t.Errorf("message %d payload %s, want %s (one row per message)", i, m.Payload, want)
+		}
+		if !strings.HasSuffix(m.Position, fmt.Sprintf("/%d", i)) {
+			t.Errorf("message %d position %q, want <query hash>/%d", i, m.Position, i)
+		}
+		if err := m.Ack(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var doneRows int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM `+table+` WHERE status = 'done'`).Scan(&doneRows); err != nil {
+		t.Fatal(err)
+	}
+	if doneRows != 3 {
+		t.Errorf("%d rows acknowledged, want 3", doneRows)
+	}
+}
+
+// TestDatabaseRequiresKeyColumnAndAckQuery: local manifests are not
+// admitted, so the builder names the missing required field itself.
+func TestDatabaseRequiresKeyColumnAndAckQuery(t *testing.T) {
+	for _, c := range []struct{ fields, want string }{
+		{"    ackQuery: \"DELETE FROM t WHERE id = $1\"", "spec.database.keyColumn: required"},
+		{"    keyColumn: id", "spec.database.ackQuery: required"},
+		{"    keyColumn: id\n    ackQuery: \"  \"", "spec.database.ackQuery: required"},
+	} {
+		s := loadSet(t, fmt.Sprintf(databaseConnectorYAML, "t", c.fields, testPostgresDSN()))
+		_, err := buildDatabaseConnector(s.Connectors["rows"], Env{Secrets: LocalSecrets(s.Secrets), Logger: quiet()})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v, want %q", c.fields, err, c.want)
+		}
 	}
 }
