@@ -33,13 +33,18 @@ import (
 
 var benchSizes = []struct{ grid, steps int }{{32, 64}, {64, 64}}
 
-// benchInFlight: 0 is the default (2 × workers); 64 shows what a deeper
-// window buys when the sink's latency (fsync, broker round trip) matters.
+// benchInFlight: 0 is the default (pipeline.DefaultInFlightPerWorker ×
+// workers = 32 on 2 cores); 64 shows what a deeper window still buys when
+// the sink's latency (fsync, broker round trip) matters.
 var benchInFlight = []int{0, 64}
 
 func benchParams(grid, steps, i int) []byte {
 	return fmt.Appendf(nil, `{"simulation_id":"b-%d","grid_size":%d,"steps":%d,"seed":%d}`, i, grid, steps, i)
 }
+
+// engineCPU is the CPU time of one simulation in the last engineBound, in
+// microseconds (reported next to the pipeline's CPU time per message).
+var engineCPU float64
 
 // engineBound runs the engine alone for about 300 ms and returns the bound
 // in messages per second for GOMAXPROCS workers.
@@ -48,6 +53,7 @@ func engineBound(b *testing.B, grid, steps int) float64 {
 	p := sim.DefaultParams()
 	p.GridSize, p.Steps = grid, steps
 	opt := sim.RunOptions{EngineOptions: []sim.Option{sim.WithWorkers(1)}}
+	user0, sys0 := cpuTime(b)
 	start := time.Now()
 	n := 0
 	for time.Since(start) < 300*time.Millisecond {
@@ -59,6 +65,8 @@ func engineBound(b *testing.B, grid, steps int) float64 {
 		n++
 	}
 	per := time.Since(start).Seconds() / float64(n)
+	user, sys := cpuTime(b)
+	engineCPU = float64((user - user0 + sys - sys0).Microseconds()) / float64(n)
 	return float64(runtime.GOMAXPROCS(0)) / per
 }
 
@@ -94,7 +102,26 @@ func parallelEngine(b *testing.B, grid, steps int) float64 {
 	return float64(total) / time.Since(start).Seconds()
 }
 
-func reportRate(b *testing.B, n int, elapsed time.Duration, bound float64, grid, steps int) {
+// cpuTime is the user and system CPU time of the process so far.
+func cpuTime(b *testing.B) (user, sys time.Duration) {
+	b.Helper()
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano())
+}
+
+// reportRate reports the pipeline's rate against the engine bound, and the
+// cores the process kept busy during the run (user and system time since
+// user0/sys0 over the elapsed time): below GOMAXPROCS means waiting
+// (latency), at GOMAXPROCS the overhead per message is what is left.
+func reportRate(b *testing.B, n int, elapsed time.Duration, bound float64, grid, steps int, user0, sys0 time.Duration) {
+	user, sys := cpuTime(b)
+	b.ReportMetric((user-user0).Seconds()/elapsed.Seconds(), "user_cores")
+	b.ReportMetric((sys-sys0).Seconds()/elapsed.Seconds(), "sys_cores")
+	b.ReportMetric(float64((user-user0+sys-sys0).Microseconds())/float64(n), "cpu_us/msg")
+	b.ReportMetric(engineCPU, "engine_cpu_us/msg")
 	rate := float64(n) / elapsed.Seconds()
 	par := parallelEngine(b, grid, steps)
 	b.ReportMetric(rate, "msgs/s")
@@ -123,9 +150,11 @@ func benchRuntime(b *testing.B, yaml string, maxInFlight int) *pipeline.Runtime 
 	return rt
 }
 
+// fileJSONLYAML: the file feed with its default afterProcess (move to
+// processed/) → JSON Lines.
 func fileJSONLYAML(in, out string) string {
 	return pipelineDoc("bench", "in", []string{"out"}, "", "") +
-		fileConnectorDoc("in", in, ", afterProcess: delete") +
+		fileConnectorDoc("in", in, "") +
 		jsonlPublisherDoc("out", out, "results.jsonl", "batchSize: 100\nbatchTimeout: 50ms\n")
 }
 
@@ -153,6 +182,7 @@ func BenchmarkPipelineFileToJSONL(b *testing.B) {
 				bound := engineBound(b, sz.grid, sz.steps)
 				rt := benchRuntime(b, fileJSONLYAML(in, dir), mif)
 				b.ResetTimer()
+				user0, sys0 := cpuTime(b)
 				start := time.Now()
 				if err := rt.Run(b.Context()); err != nil {
 					b.Fatal(err)
@@ -162,7 +192,7 @@ func BenchmarkPipelineFileToJSONL(b *testing.B) {
 				if c := rt.Counters(); c.Processed != int64(b.N) {
 					b.Fatalf("processed %d of %d", c.Processed, b.N)
 				}
-				reportRate(b, b.N, elapsed, bound, sz.grid, sz.steps)
+				reportRate(b, b.N, elapsed, bound, sz.grid, sz.steps, user0, sys0)
 			})
 		}
 	}
@@ -190,6 +220,7 @@ func BenchmarkPipelineKafkaToKafka(b *testing.B) {
 				ctx, cancel := context.WithCancel(b.Context())
 				done := make(chan error, 1)
 				b.ResetTimer()
+				user0, sys0 := cpuTime(b)
 				start := time.Now()
 				go func() { done <- rt.Run(ctx) }()
 				for rt.Counters().Processed < int64(b.N) {
@@ -205,7 +236,7 @@ func BenchmarkPipelineKafkaToKafka(b *testing.B) {
 				if err := <-done; err != nil {
 					b.Fatal(err)
 				}
-				reportRate(b, b.N, elapsed, bound, sz.grid, sz.steps)
+				reportRate(b, b.N, elapsed, bound, sz.grid, sz.steps, user0, sys0)
 			})
 		}
 	}

@@ -41,7 +41,7 @@ type pipelineFlags struct {
 func (p *pipelineFlags) register(fs *flag.FlagSet, defaultGrace time.Duration) {
 	fs.StringVar(&p.pipeline, "pipeline", "", "name of the MFNPipeline to run (needed only when the manifests hold several)")
 	fs.IntVar(&p.workers, "workers", 0, "concurrent simulations (default: spec.concurrency, else GOMAXPROCS)")
-	fs.IntVar(&p.maxInFlight, "max-in-flight", 0, "messages taken from the connector and not yet acknowledged (default 2 × workers)")
+	fs.IntVar(&p.maxInFlight, "max-in-flight", 0, fmt.Sprintf("messages taken from the connector and not yet acknowledged (default %d × workers)", pipeline.DefaultInFlightPerWorker))
 	fs.DurationVar(&p.grace, "shutdown-grace", defaultGrace, "time to finish in-flight messages after SIGTERM before they are handed back")
 	fs.StringVar(&p.logFormat, "log-format", "json", "log format: json or text")
 	fs.StringVar(&p.logLevel, "log-level", "info", "log level: debug, info, warn or error")

@@ -19,6 +19,14 @@ const (
 	maxConnectBackoff     = 30 * time.Second
 	maxWorkers            = 1024
 	maxInFlightLimit      = 1 << 16
+	// DefaultInFlightPerWorker × Workers is the default MaxInFlight. A
+	// message keeps its slot until its publishers confirmed it (an fsync, a
+	// broker round trip: about a millisecond or two) and its source
+	// acknowledged it; with sub-millisecond simulations a window of a few
+	// messages per worker left the workers waiting for slots (about 45 %
+	// of the engine bound at grid 32 with 2 × Workers, docs/BENCHMARKS.md).
+	// It also bounds the duplicates after a crash.
+	DefaultInFlightPerWorker = 16
 )
 
 // Result is what a [Processor] produces for one message: the routing key,
@@ -71,7 +79,8 @@ type Config struct {
 	// Workers is the number of concurrent simulations (default GOMAXPROCS, 1 … 1024).
 	Workers int
 	// MaxInFlight bounds the messages taken from the connector and not yet
-	// settled (default 2 × Workers, at least Workers, at most 65536).
+	// settled (default DefaultInFlightPerWorker × Workers, at least
+	// Workers, at most 65536).
 	MaxInFlight int
 	// ShutdownGrace bounds the shutdown after the context ends (default 30s).
 	ShutdownGrace time.Duration
@@ -91,7 +100,7 @@ func (c *Config) applyDefaults() {
 		c.Workers = runtime.GOMAXPROCS(0)
 	}
 	if c.MaxInFlight == 0 {
-		c.MaxInFlight = 2 * c.Workers
+		c.MaxInFlight = DefaultInFlightPerWorker * c.Workers
 	}
 	if c.ShutdownGrace == 0 {
 		c.ShutdownGrace = DefaultShutdownGrace
@@ -119,7 +128,7 @@ func (c Config) Validate() error {
 	case c.Workers < 0 || c.Workers > maxWorkers:
 		return fmt.Errorf("pipeline: Workers must be between 1 and %d (0 means GOMAXPROCS), got %d", maxWorkers, c.Workers)
 	case c.MaxInFlight < 0 || c.MaxInFlight > maxInFlightLimit:
-		return fmt.Errorf("pipeline: MaxInFlight must be between 1 and %d (0 means 2 × Workers), got %d", maxInFlightLimit, c.MaxInFlight)
+		return fmt.Errorf("pipeline: MaxInFlight must be between 1 and %d (0 means %d × Workers), got %d", maxInFlightLimit, DefaultInFlightPerWorker, c.MaxInFlight)
 	case c.MaxInFlight > 0 && c.Workers > 0 && c.MaxInFlight < c.Workers:
 		return fmt.Errorf("pipeline: MaxInFlight (%d) must be at least Workers (%d)", c.MaxInFlight, c.Workers)
 	case c.ShutdownGrace < 0:

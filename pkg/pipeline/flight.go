@@ -139,6 +139,15 @@ func (r *Runtime) doneFunc(f *flight, publisherID string) func(error) {
 	}
 }
 
+// settleGoroutines settle flights concurrently: an acknowledgement may wait
+// in the kernel or on the network (a file feed's rename or unlink behind a
+// journal commit, a broker round trip), and one slow acknowledgement must
+// not hold up the slots of the flights behind it. Connectors accept
+// concurrent Ack/Nack calls (workers and the shutdown already make them),
+// and order-sensitive sources track acknowledgements themselves (the Kafka
+// connector commits the contiguous watermark).
+const settleGoroutines = 4
+
 // settleLoop settles flights whose publishers all answered until stop is closed.
 func (r *Runtime) settleLoop(ctx context.Context, stop <-chan struct{}) {
 	for {

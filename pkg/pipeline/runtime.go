@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -107,8 +108,10 @@ func (r *Runtime) Run(ctx context.Context) error {
 	go r.watchBreakers(workCtx)
 
 	stopSettle := make(chan struct{})
-	settleDone := make(chan struct{})
-	go func() { r.settleLoop(workCtx, stopSettle); close(settleDone) }()
+	var settlers sync.WaitGroup
+	for range settleGoroutines {
+		settlers.Go(func() { r.settleLoop(workCtx, stopSettle) })
+	}
 
 	consumeErr := r.runPipeline(ctx, workCtx)
 
@@ -116,7 +119,7 @@ func (r *Runtime) Run(ctx context.Context) error {
 		r.nackAll(context.WithoutCancel(ctx))
 	}
 	close(stopSettle)
-	<-settleDone
+	settlers.Wait()
 	dctx := workCtx
 	if workCtx.Err() != nil {
 		var cancel context.CancelFunc
@@ -134,13 +137,18 @@ func (r *Runtime) Run(ctx context.Context) error {
 // exhausted or ctx ends; it returns the connector's terminal error, if any.
 //
 // Workers read the connector's channel themselves (no dispatcher goroutine
-// in between): a worker that finishes a simulation takes the next message in
-// a direct hand-off, which matters when every CPU is busy simulating and a
-// coordinating goroutine would wait for a time slice.
+// in between). The channel holds one message per worker: a worker that
+// finishes a simulation takes the next message without waiting for the
+// connector's goroutine, which refills the channel at the workers' next
+// scheduling point. Without the buffer a worker whose partner had just
+// taken the only ready message blocked until the connector got a CPU, then
+// waited again while the connector prepared its following message.
+// Messages still in the channel when the pipeline stops were never taken:
+// they are handed back to the source (not counted as nacked).
 func (r *Runtime) runPipeline(ctx, workCtx context.Context) error {
 	consumeCtx, stopConsume := context.WithCancel(ctx)
 	defer stopConsume()
-	in := make(chan *integration.Message)
+	in := make(chan *integration.Message, r.cfg.Workers)
 	consumed := make(chan error, 1)
 	go func() {
 		consumed <- r.cfg.Connector.Consume(consumeCtx, in)
@@ -153,6 +161,11 @@ func (r *Runtime) runPipeline(ctx, workCtx context.Context) error {
 	wg.Wait()
 	stopConsume()
 	err := <-consumed
+	for m := range in {
+		if nerr := m.Nack(context.WithoutCancel(ctx), ErrShutdown); nerr != nil {
+			r.log.Error("Handing back a message no worker took failed", "position", m.Position, "err", nerr)
+		}
+	}
 	if ctx.Err() == nil && err == nil {
 		r.log.Info("Connector exhausted, draining", "inFlight", r.inFlight.Load())
 	}
@@ -183,6 +196,12 @@ func (r *Runtime) work(ctx, workCtx context.Context, in <-chan *integration.Mess
 				return
 			}
 			r.handle(workCtx, r.track(m))
+			// A scheduling point between simulations: the goroutines that
+			// move messages along (connector, publisher flushes, settling)
+			// were woken while every P simulated and wait in a run queue;
+			// without it they wait for the next blocked worker or for the
+			// 10 ms preemption.
+			runtime.Gosched()
 		case <-ctx.Done():
 			<-r.sem
 			return

@@ -29,6 +29,7 @@ type sliceConnector struct {
 	block    bool // keep Consume open after the last payload until ctx ends
 
 	mu      sync.Mutex
+	handed  int // payloads sent on the channel
 	acks    []string
 	nacks   []string
 	reasons []error
@@ -59,6 +60,9 @@ func (c *sliceConnector) Consume(ctx context.Context, out chan<- *integration.Me
 		})
 		select {
 		case out <- m:
+			c.mu.Lock()
+			c.handed++
+			c.mu.Unlock()
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -361,17 +365,28 @@ func TestShutdownNacksUnsettledAfterGrace(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()
-	waitFor(t, func() bool { return r.Counters().InFlight == 2 })
+	waitFor(t, func() bool {
+		conn.mu.Lock()
+		defer conn.mu.Unlock()
+		return r.Counters().InFlight == 2 && conn.handed == 3
+	})
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	// Only MaxInFlight messages were taken; both are handed back.
-	if acks, nacks := conn.settled(); acks != 0 || nacks != 2 {
-		t.Errorf("acks, nacks = %d, %d; want 0, 2", acks, nacks)
+	// MaxInFlight messages were taken and the third waited in the hand-over
+	// channel (one slot per worker): all three are handed back, and only
+	// the two taken count as nacked.
+	if acks, nacks := conn.settled(); acks != 0 || nacks != 3 {
+		t.Errorf("acks, nacks = %d, %d; want 0, 3", acks, nacks)
 	}
-	if !errors.Is(conn.reasons[0], ErrShutdown) {
-		t.Errorf("nack reason = %v", conn.reasons[0])
+	for _, reason := range conn.reasons {
+		if !errors.Is(reason, ErrShutdown) {
+			t.Errorf("nack reason = %v", reason)
+		}
+	}
+	if n := r.Counters().Nacked; n != 2 {
+		t.Errorf("nacked counter = %d, want 2", n)
 	}
 	// Late answers from the publisher after shutdown are ignored.
 	for _, o := range stuck.held {

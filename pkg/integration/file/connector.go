@@ -251,7 +251,7 @@ func (c *Connector) process(ctx context.Context, name string, out chan<- *integr
 	inbox := filepath.Join(c.opts.Directory, name)
 	claimName := strconv.FormatInt(c.base.Clock().Now().UnixNano(), 10) + claimSep + name
 	claimed := filepath.Join(c.opts.ProcessingDir, claimName)
-	if err := os.Rename(inbox, claimed); err != nil {
+	if err := rename(inbox, claimed); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil // another replica won the claim
 		}
@@ -288,7 +288,7 @@ func (c *Connector) process(ctx context.Context, name string, out chan<- *integr
 // other suffixes. The file is read in one read(2) of its size; a file over
 // max_message_bytes is refused without reading it.
 func (c *Connector) read(claimed, inbox string) ([]byte, fs.FileInfo, int, error) {
-	f, err := os.Open(claimed)
+	f, err := openRead(claimed)
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -384,7 +384,7 @@ func (f *claim) done() error {
 	if f.c.opts.AfterProcess == AfterProcessDelete {
 		return os.Remove(f.path)
 	}
-	return os.Rename(f.path, filepath.Join(f.c.opts.ProcessedDir, f.name))
+	return rename(f.path, filepath.Join(f.c.opts.ProcessedDir, f.name))
 }
 
 // fail moves the file to failed/ and writes the error note.
@@ -394,10 +394,10 @@ func (f *claim) fail(reason error) error {
 	if err := os.WriteFile(note, []byte(text), 0o644); err != nil {
 		return err
 	}
-	return os.Rename(f.path, filepath.Join(f.c.opts.FailedDir, f.name))
+	return rename(f.path, filepath.Join(f.c.opts.FailedDir, f.name))
 }
 
 // release returns the file to the inbox so it is delivered again.
 func (f *claim) release() error {
-	return os.Rename(f.path, filepath.Join(f.c.opts.Directory, f.name))
+	return rename(f.path, filepath.Join(f.c.opts.Directory, f.name))
 }
