@@ -64,11 +64,11 @@ func (p *Publisher) nextDeadline() (time.Duration, bool) {
 	if p.buf.len() == 0 {
 		return 0, false
 	}
-	at := p.buf.front().at.Add(p.cfg.BatchTimeout)
 	if !p.retryAt.IsZero() {
-		at = p.retryAt // the kept remainder is due when the backoff ends
+		// the kept remainder is due when the backoff ends
+		return max(p.retryAt.Sub(p.clock.Now()), 0), true
 	}
-	return max(at.Sub(p.clock.Now()), 0), true
+	return max(p.buf.front().at+p.cfg.BatchTimeout-p.elapsed(), 0), true
 }
 
 // dueBySize reports whether the buffer reached batch_size and no backoff is pending.
@@ -215,14 +215,15 @@ func (p *Publisher) keep(err error) bool {
 // message through Send (each request bounded by the sink itself); a
 // BatchSender gets the run through SendBatch (with the per-attempt
 // deadline), and a ConcurrentSender up to its in-flight window of runs at
-// once. Accepted messages leave the buffer, in order, and go to accepted.
+// once. A run of one message always goes through Send. Accepted messages
+// leave the buffer, in order, and go to accepted.
 // It returns how many were accepted and the error of the message at the
 // head when it stopped.
 func (p *Publisher) sendRun(ctx context.Context, limit int) (int, error) {
 	if err := p.Connect(ctx); err != nil {
 		return 0, err
 	}
-	if p.bs != nil && limit > 1 {
+	if p.bs != nil && limit > 1 && p.cfg.BatchSize > 1 {
 		return p.sendRuns(ctx, limit)
 	}
 	p.mu.Lock()
@@ -389,10 +390,10 @@ func (p *Publisher) backoff() {
 // expire gives up buffered messages older than max_message_age. The
 // buffer is in time order, so only its head is examined.
 func (p *Publisher) expire() {
-	now := p.clock.Now()
+	now := p.elapsed()
 	var old []entry
 	p.mu.Lock()
-	for p.buf.len() > 0 && now.Sub(p.buf.front().at) > p.cfg.MaxMessageAge {
+	for p.buf.len() > 0 && now-p.buf.front().at > p.cfg.MaxMessageAge {
 		old = append(old, *p.buf.front())
 		p.buf.drop(1)
 	}

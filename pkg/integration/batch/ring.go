@@ -8,7 +8,7 @@ import (
 
 type entry struct {
 	msg integration.Outgoing
-	at  time.Time
+	at  time.Duration // enqueue time, since Publisher.epoch
 }
 
 // ring is the FIFO of buffered entries. It grows by doubling up to the

@@ -129,7 +129,7 @@ func enqueueQuietly(p *Publisher, n int, done func(id string) func(error)) {
 	for i := range n {
 		id := strconv.Itoa(i)
 		p.buf.push(entry{msg: integration.Outgoing{EventID: id, Body: []byte("{}"), Done: done(id)},
-			at: p.clock.Now()}, p.cfg.MaxBufferedMessages)
+			at: p.elapsed()}, p.cfg.MaxBufferedMessages)
 	}
 }
 
