@@ -397,6 +397,45 @@ func TestShutdownNacksUnsettledAfterGrace(t *testing.T) {
 	}
 }
 
+// TestDefaultWindow: without MaxInFlight the window is
+// DefaultInFlightPerWorker × Workers; with a publisher that never answers,
+// exactly that many messages are taken, the hand-over channel holds one
+// more per worker, and shutdown hands every one of them back.
+func TestDefaultWindow(t *testing.T) {
+	const workers = 2
+	window := DefaultInFlightPerWorker * workers
+	ps := make([]string, window+10)
+	for i := range ps {
+		ps[i] = fmt.Sprint("m", i)
+	}
+	conn := &sliceConnector{payloads: payloads(ps...), block: true}
+	stuck := &memPublisher{id: "stuck", hold: true}
+	r := newTestRuntime(t, Config{Connector: Connector{Connector: conn}, Publishers: []Publisher{{Publisher: stuck}},
+		Workers: workers, ShutdownGrace: 20 * time.Millisecond})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	waitFor(t, func() bool {
+		conn.mu.Lock()
+		defer conn.mu.Unlock()
+		return r.Counters().InFlight == int64(window) && conn.handed == window+workers
+	})
+	time.Sleep(20 * time.Millisecond) // nothing more may be taken
+	if n := r.Counters().InFlight; n != int64(window) {
+		t.Fatalf("in flight %d, want the default window %d", n, window)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if acks, nacks := conn.settled(); acks != 0 || nacks != window+workers {
+		t.Errorf("acks, nacks = %d, %d; want 0, %d", acks, nacks, window+workers)
+	}
+	if n := r.Counters().Nacked; n != int64(window) {
+		t.Errorf("nacked counter = %d, want %d", n, window)
+	}
+}
+
 func TestConfigValidate(t *testing.T) {
 	conn := Connector{Connector: &sliceConnector{}}
 	pubs := []Publisher{{Publisher: &memPublisher{id: "p"}}}
