@@ -212,6 +212,12 @@ var _ = Describe("Admission", func() {
 		Entry("webhook signing Secret without a name", "mfn_v1alpha1_publisher_webhook.yaml",
 			`{spec: {webhook: {signingSecretRefs: [{key: k}]}}}`,
 			"every signingSecretRefs entry must name a Secret"),
+		Entry("payload format outside the enum", "mfn_v1alpha1_publisher_kafka.yaml",
+			`{spec: {payloadFormat: nested}}`,
+			`spec.payloadFormat: Unsupported value: "nested"`),
+		Entry("non-finite policy outside the enum", "mfn_v1alpha1_publisher_kafka.yaml",
+			`{spec: {nonFinite: zero}}`,
+			`spec.nonFinite: Unsupported value: "zero"`),
 		Entry("webhook signature version outside the enum", "mfn_v1alpha1_publisher_webhook.yaml",
 			`{spec: {webhook: {signatureVersion: v2}}}`,
 			`spec.webhook.signatureVersion: Unsupported value: "v2"`),
@@ -289,6 +295,10 @@ var _ = Describe("Admission", func() {
 		pub := sample("mfn_v1alpha1_publisher_webhook.yaml")
 		mergePatch(pub.Object, `{spec: {webhook: {url: "http://receiver.local/hook", allowInsecureHTTP: true}}}`)
 		Expect(create(ctx, pub)).To(Succeed())
+
+		flat := sample("mfn_v1alpha1_publisher_kafka.yaml")
+		mergePatch(flat.Object, `{spec: {payloadFormat: flat, nonFinite: "null"}}`)
+		Expect(create(ctx, flat)).To(Succeed())
 	})
 
 	It("fills in the documented defaults", func(ctx SpecContext) {
@@ -335,6 +345,8 @@ var _ = Describe("Admission", func() {
 		Expect(pub.Spec.BlockOnFull).To(Equal(ptr.To(true)))
 		Expect(pub.Spec.MaxMessageAge.Duration).To(Equal(time.Hour))
 		Expect(pub.Spec.JSONL.FileName).To(Equal("results-{worker}.jsonl"))
+		Expect(pub.Spec.PayloadFormat).To(Equal(mfnv1alpha1.PayloadEnvelope))
+		Expect(pub.Spec.NonFinite).To(Equal(mfnv1alpha1.NonFiniteReject))
 
 		hook := sample("mfn_v1alpha1_publisher_webhook.yaml")
 		mergePatch(hook.Object, `{spec: {webhook: {signatureVersion: null}}}`)

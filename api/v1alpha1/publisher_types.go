@@ -36,6 +36,33 @@ const (
 	ExactlyOnce DeliveryGuarantee = "exactly_once"
 )
 
+// PayloadFormat is the shape of the result bodies a Publisher sends.
+// +kubebuilder:validation:Enum=envelope;flat
+type PayloadFormat string
+
+// Payload formats (INTEGRATION.md §9.2).
+const (
+	// PayloadEnvelope is the result envelope: event_id, event,
+	// schema_version, simulation_id, status, timestamp, params, features (or
+	// error) and source.
+	PayloadEnvelope PayloadFormat = "envelope"
+	// PayloadFlat is the SEED-compatible flat object: simulation_id, the 18
+	// features at top level and timestamp.
+	PayloadFlat PayloadFormat = "flat"
+)
+
+// NonFinitePolicy says what a Publisher does with NaN and ±Inf numbers.
+// +kubebuilder:validation:Enum=reject;null
+type NonFinitePolicy string
+
+// Non-finite policies (INTEGRATION.md §9.4).
+const (
+	// NonFiniteReject fails the message (dead-letter) without sending it.
+	NonFiniteReject NonFinitePolicy = "reject"
+	// NonFiniteNull sends such numbers as JSON null.
+	NonFiniteNull NonFinitePolicy = "null"
+)
+
 // PublisherSpec is the desired state of a Publisher: the destination type,
 // its options (exactly one of kafka, webhook, redis, rabbitmq, jsonl,
 // matching type), batching, delivery guarantee and retry/circuit-breaker
@@ -119,6 +146,23 @@ type PublisherSpec struct {
 	// +kubebuilder:default="1h"
 	// +optional
 	MaxMessageAge *metav1.Duration `json:"maxMessageAge,omitempty"`
+
+	// payloadFormat is the shape of the bodies: envelope (the result
+	// envelope with event_id, params, features and source) or flat
+	// (SEED-compatible: simulation_id, the 18 features at top level and
+	// timestamp; a failure carries simulation_id, event, status, error and
+	// timestamp).
+	// +kubebuilder:default=envelope
+	// +optional
+	PayloadFormat PayloadFormat `json:"payloadFormat,omitempty"`
+
+	// nonFinite is what happens to a result holding NaN or ±Inf, which JSON
+	// cannot express: reject fails the message (dead-letter, not retried),
+	// "null" sends those numbers as null. Quote it in YAML: a bare null
+	// removes the field, which leaves the default reject.
+	// +kubebuilder:default=reject
+	// +optional
+	NonFinite NonFinitePolicy `json:"nonFinite,omitempty"`
 
 	// enableCompression compresses bodies: Kafka with kafka.compressionCodec,
 	// webhook and RabbitMQ with gzip. Not supported by redis.

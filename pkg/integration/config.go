@@ -96,6 +96,43 @@ type PublisherConfig struct {
 	// CompressionCodec is gzip (default), snappy, lz4 or zstd (Kafka); the
 	// other publishers only support gzip.
 	CompressionCodec string
+	// PayloadFormat is the shape of the result bodies: envelope (default,
+	// the §9.2 envelope) or flat (SEED-compatible: simulation_id, the
+	// features at top level and timestamp).
+	PayloadFormat PayloadFormat
+	// NonFinite is what happens to a NaN or ±Inf number in a result:
+	// reject (default: a permanent, per-message error) or null (sent as
+	// JSON null), INTEGRATION.md §9.4.
+	NonFinite NonFinitePolicy
+}
+
+// PayloadFormat is the shape of a publisher's result bodies (INTEGRATION.md
+// §9.2): PayloadEnvelope, the §9.2 envelope, or PayloadFlat, the
+// SEED-compatible object (simulation_id, the 18 features at top level,
+// timestamp). Encoding is pkg/integration/schema's job.
+type PayloadFormat string
+
+// NonFinitePolicy is what becomes of NaN and ±Inf numbers (INTEGRATION.md
+// §9.4): NonFiniteReject makes the message a permanent, per-message failure;
+// NonFiniteNull sends them as JSON null.
+type NonFinitePolicy string
+
+// Wire values of PayloadFormat and NonFinitePolicy.
+const (
+	PayloadEnvelope PayloadFormat   = "envelope"
+	PayloadFlat     PayloadFormat   = "flat"
+	NonFiniteReject NonFinitePolicy = "reject"
+	NonFiniteNull   NonFinitePolicy = "null"
+)
+
+// ParsePayloadFormat accepts envelope and flat.
+func ParsePayloadFormat(s string) (PayloadFormat, error) {
+	return parseEnum("payload_format", s, []PayloadFormat{PayloadEnvelope, PayloadFlat})
+}
+
+// ParseNonFinitePolicy accepts reject and null.
+func ParseNonFinitePolicy(s string) (NonFinitePolicy, error) {
+	return parseEnum("nonfinite", s, []NonFinitePolicy{NonFiniteReject, NonFiniteNull})
 }
 
 // MetricsEnabled reports enable_metrics.
@@ -165,6 +202,12 @@ func (c PublisherConfig) WithDefaults() PublisherConfig {
 	}
 	if c.CompressionCodec == "" {
 		c.CompressionCodec = DefaultCompressionCodec
+	}
+	if c.PayloadFormat == "" {
+		c.PayloadFormat = PayloadEnvelope
+	}
+	if c.NonFinite == "" {
+		c.NonFinite = NonFiniteReject
 	}
 	return c
 }
@@ -281,6 +324,12 @@ func (c PublisherConfig) validate() error {
 	case "gzip", "snappy", "lz4", "zstd":
 	default:
 		errs = append(errs, fieldErr("compression_codec", d.CompressionCodec, "must be one of gzip, snappy, lz4, zstd"))
+	}
+	if _, err := ParsePayloadFormat(string(d.PayloadFormat)); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := ParseNonFinitePolicy(string(d.NonFinite)); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

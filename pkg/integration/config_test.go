@@ -36,7 +36,8 @@ func TestPublisherConfigDefaults(t *testing.T) {
 		got.BatchTimeout != 5*time.Second || got.MaxBufferedMessages != 1000 ||
 		got.MaxMessageAge != time.Hour || got.CompressionCodec != "gzip" ||
 		got.EnableCompression || !got.BlockOnFull() || got.RetryStrategy != RetryExponentialBackoff ||
-		got.MaxRetries != 3 || got.Timeout != 30*time.Second {
+		got.MaxRetries != 3 || got.Timeout != 30*time.Second ||
+		got.PayloadFormat != PayloadEnvelope || got.NonFinite != NonFiniteReject {
 		t.Fatalf("defaults: %+v", got)
 	}
 	if d := (PublisherConfig{BatchSize: 7}).WithDefaults(); d.MaxBufferedMessages != 70 {
@@ -69,6 +70,8 @@ func TestValidateNamesFieldAndBound(t *testing.T) {
 		{"buffer", PublisherConfig{BatchSize: 10, MaxBufferedMessages: 5}, "max_buffered_messages = 5: must be ≥ batch_size (10)"},
 		{"age", PublisherConfig{MaxMessageAge: -time.Minute}, "max_message_age = -1m0s: must be > 0"},
 		{"codec", PublisherConfig{CompressionCodec: "brotli"}, "compression_codec = brotli: must be one of gzip, snappy, lz4, zstd"},
+		{"payload format", PublisherConfig{PayloadFormat: "nested"}, `payload_format: unknown value "nested" (must be one of envelope, flat)`},
+		{"nonfinite", PublisherConfig{NonFinite: "zero"}, `nonfinite: unknown value "zero" (must be one of reject, null)`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

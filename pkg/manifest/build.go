@@ -10,6 +10,7 @@ import (
 
 	"github.com/mfn-io/mfn-operator/api/v1alpha1"
 	"github.com/mfn-io/mfn-operator/pkg/integration"
+	"github.com/mfn-io/mfn-operator/pkg/integration/schema"
 	"github.com/mfn-io/mfn-operator/pkg/pipeline"
 	"github.com/mfn-io/mfn-operator/pkg/sim"
 )
@@ -113,5 +114,15 @@ func (reg Registry) publisher(p *v1alpha1.Publisher, env Env) (integration.Publi
 	if err != nil {
 		return nil, fmt.Errorf("manifest: Publisher %q: %w", p.Name, err)
 	}
-	return pub, nil
+	// Every publisher gets its own payload format and non-finite policy
+	// applied to the pipeline's shared result body (schema.MarshalShared).
+	cfg, err := PublisherConfig(&p.Spec)
+	if err != nil {
+		return nil, fmt.Errorf("manifest: Publisher %q: %w", p.Name, err)
+	}
+	f, err := schema.NewFormatter(pub, schema.OptionsOf(cfg))
+	if err != nil {
+		return nil, fmt.Errorf("manifest: Publisher %q: %w", p.Name, err)
+	}
+	return f, nil
 }

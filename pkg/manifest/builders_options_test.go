@@ -2,10 +2,13 @@ package manifest
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -14,7 +17,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/mfn-io/mfn-operator/pkg/integration"
+	"github.com/mfn-io/mfn-operator/pkg/integration/schema"
 	"github.com/mfn-io/mfn-operator/pkg/integration/webhook"
+	"github.com/mfn-io/mfn-operator/pkg/sim/features"
 )
 
 // loadSet parses YAML documents into a Set.
@@ -272,5 +277,103 @@ func TestDatabaseRequiresKeyColumnAndAckQuery(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: %v, want %q", c.fields, err, c.want)
 		}
+	}
+}
+
+// TestPublisherPayloadOptionsMapping: spec.payloadFormat and spec.nonFinite
+// reach the publisher built for a pipeline: the same shared result bodies
+// come out of a JSON Lines publisher as envelopes (defaults) or flat with
+// nulls, and a bad value names its field.
+func TestPublisherPayloadOptionsMapping(t *testing.T) {
+	src := schema.Source{ConnectorID: "file-in", Position: "a.json@1:2"}
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	fine, err := schema.Success(src, "sim-ok", nil, features.Vector{DBox: 1.5}, at).MarshalShared()
+	if err != nil {
+		t.Fatal(err)
+	}
+	nan, err := schema.Success(src, "sim-nan", nil, features.Vector{VSkew: math.NaN()}, at).MarshalShared()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name, fields string
+		want         []string // line prefixes; the NaN result is refused under reject
+	}{
+		{"defaults", "", []string{`{"event_id":"`}},
+		{"flat", "  payloadFormat: flat\n", []string{`{"simulation_id":"sim-ok","D_box":1.5,`}},
+		{"flat-null", "  payloadFormat: flat\n  nonFinite: \"null\"\n",
+			[]string{`{"simulation_id":"sim-ok","D_box":1.5,`, `{"simulation_id":"sim-nan","D_box":0,"D_r2":0,"V_min":0,"V_max":0,"V_mean":0,"V_std":0,"V_skew":null,`}},
+		{"envelope-null", "  nonFinite: \"null\"\n", []string{`{"event_id":"`, `{"event_id":"`}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := loadSet(t, fmt.Sprintf(`
+apiVersion: mfn.mycelium.io/v1alpha1
+kind: MFNPipeline
+metadata: {name: p}
+spec: {connectorRef: {name: in}, publisherRefs: [{name: out}]}
+---
+apiVersion: mfn.mycelium.io/v1alpha1
+kind: Connector
+metadata: {name: in}
+spec: {type: file, file: {directory: %[1]s}}
+---
+apiVersion: mfn.mycelium.io/v1alpha1
+kind: Publisher
+metadata: {name: out}
+spec:
+  type: jsonl
+  batchSize: 1
+%[2]s  jsonl: {directory: %[1]s, fileName: %[3]s.jsonl}
+`, dir, c.fields, c.name))
+			r, err := s.Resolve("p")
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := DefaultRegistry().Build(r, Env{Secrets: LocalSecrets(s.Secrets), Logger: quiet()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := b.Publishers[0]
+			ctx := context.Background()
+			if err := p.Connect(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for i, body := range [][]byte{fine, nan} {
+				err := p.Publish(ctx, integration.Outgoing{EventID: "e", Body: body})
+				if wantErr := i >= len(c.want); (err != nil) != wantErr || (wantErr && !errors.Is(err, schema.ErrNonFinite)) {
+					t.Fatalf("publish %d: %v", i, err)
+				}
+			}
+			if err := p.Disconnect(ctx); err != nil {
+				t.Fatal(err)
+			}
+			data, err := os.ReadFile(filepath.Join(dir, c.name+".jsonl"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+			if len(lines) != len(c.want) {
+				t.Fatalf("%d lines, want %d:\n%s", len(lines), len(c.want), data)
+			}
+			for i, w := range c.want {
+				if !strings.HasPrefix(lines[i], w) {
+					t.Errorf("line %d %s, want prefix %s", i, lines[i], w)
+				}
+				if strings.Contains(lines[i], "nonfinite") {
+					t.Errorf("line %d leaks the shared-body key: %s", i, lines[i])
+				}
+			}
+		})
+	}
+	bad := loadSet(t, `
+apiVersion: mfn.mycelium.io/v1alpha1
+kind: Publisher
+metadata: {name: out}
+spec: {type: jsonl, payloadFormat: xml, jsonl: {directory: /tmp}}
+`)
+	if _, err := PublisherConfig(&bad.Publishers["out"].Spec); err == nil ||
+		!strings.Contains(err.Error(), `spec.payloadFormat: payload_format: unknown value "xml"`) {
+		t.Fatalf("bad payloadFormat: %v", err)
 	}
 }

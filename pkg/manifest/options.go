@@ -113,5 +113,19 @@ func PublisherConfig(spec *v1alpha1.PublisherSpec) (integration.PublisherConfig,
 	if spec.Kafka != nil {
 		pc.CompressionCodec = spec.Kafka.CompressionCodec
 	}
+	if spec.PayloadFormat != "" {
+		f, err := integration.ParsePayloadFormat(string(spec.PayloadFormat))
+		if err != nil {
+			return pc, fmt.Errorf("spec.payloadFormat: %w", err)
+		}
+		pc.PayloadFormat = f
+	}
+	if spec.NonFinite != "" {
+		n, err := integration.ParseNonFinitePolicy(string(spec.NonFinite))
+		if err != nil {
+			return pc, fmt.Errorf("spec.nonFinite: %w", err)
+		}
+		pc.NonFinite = n
+	}
 	return pc, pc.ValidateFor(string(spec.Type))
 }

@@ -24,4 +24,12 @@
 // per-message error. EventID is the first 32 hex digits of
 // SHA-256(connector_id + "|" + position), so a replay after a crash keeps
 // the same ID.
+//
+// # Publisher options
+//
+// MarshalWith encodes a result in EncodeOptions: payload_format envelope or
+// flat (simulation_id, the features at top level, timestamp) and nonfinite
+// reject or null (INTEGRATION.md §9.2, §9.4). A pipeline encodes each
+// result once with MarshalShared; a Formatter around each publisher turns
+// that body into the publisher's own options (Reformat).
 package schema
