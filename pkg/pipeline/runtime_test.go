@@ -358,20 +358,9 @@ func TestOpenBreakerPausesConsumption(t *testing.T) {
 }
 
 func TestShutdownNacksUnsettledAfterGrace(t *testing.T) {
-	conn := &sliceConnector{payloads: payloads("a", "b", "c"), block: true}
 	stuck := &memPublisher{id: "stuck", hold: true}
-	r := newTestRuntime(t, Config{Connector: Connector{Connector: conn}, Publishers: []Publisher{{Publisher: stuck}},
-		Workers: 1, MaxInFlight: 2, ShutdownGrace: 20 * time.Millisecond})
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- r.Run(ctx) }()
-	waitFor(t, func() bool {
-		conn.mu.Lock()
-		defer conn.mu.Unlock()
-		return r.Counters().InFlight == 2 && conn.handed == 3
-	})
-	cancel()
-	if err := <-done; err != nil {
+	conn, r, stop := startStuck(t, Config{Workers: 1, MaxInFlight: 2}, stuck, []string{"a", "b", "c"}, 2, 3)
+	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	// MaxInFlight messages were taken and the third waited in the hand-over
@@ -408,24 +397,12 @@ func TestDefaultWindow(t *testing.T) {
 	for i := range ps {
 		ps[i] = fmt.Sprint("m", i)
 	}
-	conn := &sliceConnector{payloads: payloads(ps...), block: true}
-	stuck := &memPublisher{id: "stuck", hold: true}
-	r := newTestRuntime(t, Config{Connector: Connector{Connector: conn}, Publishers: []Publisher{{Publisher: stuck}},
-		Workers: workers, ShutdownGrace: 20 * time.Millisecond})
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- r.Run(ctx) }()
-	waitFor(t, func() bool {
-		conn.mu.Lock()
-		defer conn.mu.Unlock()
-		return r.Counters().InFlight == int64(window) && conn.handed == window+workers
-	})
+	conn, r, stop := startStuck(t, Config{Workers: workers}, &memPublisher{id: "stuck", hold: true}, ps, window, window+workers)
 	time.Sleep(20 * time.Millisecond) // nothing more may be taken
 	if n := r.Counters().InFlight; n != int64(window) {
 		t.Fatalf("in flight %d, want the default window %d", n, window)
 	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	if acks, nacks := conn.settled(); acks != 0 || nacks != window+workers {
@@ -461,6 +438,29 @@ func TestConfigValidate(t *testing.T) {
 
 // waitFor polls cond; the runtime's progress is driven by goroutines, not by
 // a clock, so there is nothing to fake here.
+// startStuck runs cfg with a blocking connector of ps and the publisher
+// stuck (which never answers), waits until inFlight messages are taken and
+// handed were sent on the hand-over channel, and returns a stop function
+// that ends the run (grace 20 ms) and returns Run's error.
+func startStuck(t *testing.T, cfg Config, stuck *memPublisher, ps []string, inFlight, handed int) (*sliceConnector, *Runtime, func() error) {
+	t.Helper()
+	conn := &sliceConnector{payloads: payloads(ps...), block: true}
+	cfg.Connector, cfg.Publishers, cfg.ShutdownGrace = Connector{Connector: conn}, []Publisher{{Publisher: stuck}}, 20*time.Millisecond
+	r := newTestRuntime(t, cfg)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	waitFor(t, func() bool {
+		conn.mu.Lock()
+		defer conn.mu.Unlock()
+		return r.Counters().InFlight == int64(inFlight) && conn.handed == handed
+	})
+	return conn, r, func() error {
+		cancel()
+		return <-done
+	}
+}
+
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
