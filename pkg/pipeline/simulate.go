@@ -71,7 +71,7 @@ func (s *SimProcessor) Process(ctx context.Context, msg *integration.Message) (R
 	id = schema.SimulationIDFor(id, src)
 	env := schema.Success(src, id, res.Params, res.Features, s.cfg.Now())
 	env.EventID = schema.EventID(msg.ConnectorID, msg.Position)
-	body, err := env.Marshal()
+	body, err := env.MarshalShared() // each publisher applies its payload_format and nonfinite (schema.Formatter)
 	if err != nil {
 		return Result{}, fmt.Errorf("encode result: %w", err)
 	}
