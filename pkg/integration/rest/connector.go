@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/mfn-io/mfn-operator/pkg/integration"
 	"github.com/mfn-io/mfn-operator/pkg/integration/clock"
@@ -140,7 +141,9 @@ func (c *Connector) Disconnect(context.Context) error {
 // Snapshot returns status, breaker and metrics.
 func (c *Connector) Snapshot() integration.ComponentSnapshot { return c.base.Snapshot() }
 
-// Consume polls at a fixed rate (first poll immediate) until ctx ends
+// Consume polls at a fixed rate (first poll immediate; at least MinPollGap,
+// or a failed poll's Retry-After, between the end of a poll and the start
+// of the next) until ctx ends
 // (ctx.Err()) or Disconnect is called (nil). Failed polls are counted in
 // messages_failed and do not end the stream.
 func (c *Connector) Consume(ctx context.Context, out chan<- *integration.Message) error {
@@ -157,13 +160,30 @@ func (c *Connector) Consume(ctx context.Context, out chan<- *integration.Message
 		return nil
 	}
 	return poll.Run(ctx, c.clock, c.opts.pollInterval(), stop, func(ctx context.Context) bool {
-		c.poll(ctx, client, out)
+		start := c.clock.Now()
+		err := c.poll(ctx, client, out)
+		c.keepGap(ctx, start, err)
 		return false
 	})
 }
 
-// poll performs one poll and hands its messages to out.
-func (c *Connector) poll(ctx context.Context, client *http.Client, out chan<- *integration.Message) {
+// keepGap waits out the whole gap when a poll that began at start ended so
+// late that the fixed-rate schedule would start the next one sooner than
+// the minimum gap (or a Retry-After on its failure) allows; the schedule
+// then restarts from the next poll.
+func (c *Connector) keepGap(ctx context.Context, start time.Time, err error) {
+	gap := c.opts.minPollGap()
+	if ra := min(integration.RetryAfterOf(err), c.cfg.MaxRetryDelay); ra > gap {
+		gap = ra
+	}
+	if c.clock.Now().Add(gap).After(start.Add(c.opts.pollInterval())) {
+		_ = clock.Sleep(ctx, c.clock, gap)
+	}
+}
+
+// poll performs one poll and hands its messages to out. It returns the
+// error of a failed request.
+func (c *Connector) poll(ctx context.Context, client *http.Client, out chan<- *integration.Message) error {
 	c.mu.Lock()
 	cond := c.cond
 	c.mu.Unlock()
@@ -180,24 +200,24 @@ func (c *Connector) poll(ctx context.Context, client *http.Client, out chan<- *i
 		if ctx.Err() == nil {
 			c.base.Failed(err, "operation", "poll")
 		}
-		return
+		return err
 	}
 	if f.notModified {
 		c.log.Debug("Resource not modified", "operation", "poll")
-		return
+		return nil
 	}
 	c.mu.Lock()
 	unchanged := !c.opts.EmitUnchanged && f.version == c.lastVersion
 	c.mu.Unlock()
 	if unchanged {
 		c.log.Debug("Resource unchanged", "operation", "poll", "version", f.version)
-		return
+		return nil
 	}
 	payloads, isArray, err := split(f.body)
 	if err != nil {
 		c.base.Failed(integration.Invalid(err), "operation", "poll")
 		c.remember(f) // do not count the same bad body on every poll
-		return
+		return nil
 	}
 	c.base.Metrics.BytesReceived.Add(int64(len(f.body)))
 	for i, p := range payloads {
@@ -228,10 +248,11 @@ func (c *Connector) poll(ctx context.Context, client *http.Client, out chan<- *i
 		select {
 		case out <- msg:
 		case <-ctx.Done():
-			return
+			return nil
 		}
 	}
 	c.remember(f)
+	return nil
 }
 
 // fetchOnce is one attempt with the per-request deadline and classification.

@@ -223,6 +223,68 @@ func TestConditionalAndDedupeSwitches(t *testing.T) {
 	}
 }
 
+// TestMinimumPollGap: a poll that overran its interval is followed by the
+// next one no sooner than MinPollGap (default 1 s) after it ended, and a
+// failed poll's Retry-After postpones the next one; the fixed-rate schedule
+// then restarts.
+func TestMinimumPollGap(t *testing.T) {
+	t.Run("slow poll", func(t *testing.T) {
+		var n atomic.Int64
+		var clk *clock.Fake // set before the first request
+		h := newHarness(t, func(w http.ResponseWriter, r *http.Request) {
+			if n.Add(1) == 1 {
+				clk.Advance(9500 * time.Millisecond) // the first request takes 9.5 s of a 10 s interval
+			}
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"grid_size": 16}`))
+		}, func(o *Options) { clk = o.Clock.(*clock.Fake) })
+		h.next(t)
+		h.idle(t)
+		h.clk.Advance(500 * time.Millisecond) // t = 10 s: the fixed-rate slot, but only 0.5 s after the poll
+		h.idle(t)
+		if n := h.calls.Load(); n != 1 {
+			t.Fatalf("%d requests 0.5 s after a slow poll, want 1 (gap 1 s)", n)
+		}
+		h.clk.Advance(500 * time.Millisecond) // t = 10.5 s: 1 s after the end
+		h.idle(t)
+		if n := h.calls.Load(); n != 2 {
+			t.Fatalf("%d requests 1 s after a slow poll, want 2", n)
+		}
+		h.clk.Advance(10 * time.Second) // schedule restarted at 10.5 s
+		h.idle(t)
+		if n := h.calls.Load(); n != 3 {
+			t.Fatalf("%d requests one interval later, want 3", n)
+		}
+	})
+	t.Run("retry-after", func(t *testing.T) {
+		var n atomic.Int64
+		h := newHarness(t, func(w http.ResponseWriter, r *http.Request) {
+			if n.Add(1) == 1 {
+				w.Header().Set("Retry-After", "30")
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"grid_size": 16}`))
+		}, func(o *Options) { o.Config.RetryStrategy = integration.RetryNone })
+		h.idle(t)
+		h.clk.Advance(20 * time.Second) // two intervals, still inside Retry-After
+		h.idle(t)
+		if n := h.calls.Load(); n != 1 {
+			t.Fatalf("%d requests 20 s after a 503 with Retry-After: 30, want 1", n)
+		}
+		h.clk.Advance(10 * time.Second)
+		h.next(t)
+		if n := h.calls.Load(); n != 2 {
+			t.Fatalf("%d requests after Retry-After, want 2", n)
+		}
+	})
+	if _, err := New(Options{BaseURL: "http://x", Endpoint: "e", MinPollGap: -time.Second}); err == nil ||
+		!strings.Contains(err.Error(), "min_poll_gap = -1s: must be ≥ 0") {
+		t.Fatalf("negative gap: %v", err)
+	}
+}
+
 // TestArraySplitAndNackReemits: one message per element; a Nack makes the
 // next poll emit the resource again, acks do not.
 func TestArraySplitAndNackReemits(t *testing.T) {

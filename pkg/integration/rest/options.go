@@ -18,6 +18,10 @@ import (
 // DefaultPollInterval is the pause between polls (INTEGRATION.md §7.3).
 const DefaultPollInterval = 60 * time.Second
 
+// DefaultMinPollGap is the least time between the end of a poll and the
+// start of the next (capped by the poll interval).
+const DefaultMinPollGap = time.Second
+
 // maxRedirects bounds FollowRedirects.
 const maxRedirects = 5
 
@@ -45,6 +49,12 @@ type Options struct {
 	// PollInterval is the period of polls (fixed rate; default 60 s, > 0).
 	// The first poll is immediate.
 	PollInterval time.Duration
+	// MinPollGap is the least time from the end of one poll to the start of
+	// the next, for polls that overran the interval (slow server, retries):
+	// default 1 s, or PollInterval when that is shorter. A Retry-After on the
+	// final failure of a poll lengthens the gap to it (capped by
+	// max_retry_delay).
+	MinPollGap time.Duration
 	// EmitUnchanged turns off de-duplication: a full (200) response is
 	// emitted even when its version (ETag or, without one, body SHA-256)
 	// equals the last emitted one. By default such a response is skipped.
@@ -90,6 +100,13 @@ func (o *Options) pollInterval() time.Duration {
 		return DefaultPollInterval
 	}
 	return o.PollInterval
+}
+
+func (o *Options) minPollGap() time.Duration {
+	if o.MinPollGap == 0 {
+		return min(DefaultMinPollGap, o.pollInterval())
+	}
+	return o.MinPollGap
 }
 
 // URL returns base_url without trailing "/" + "/" + endpoint without
@@ -143,6 +160,9 @@ func (o *Options) Validate() error {
 	}
 	if o.PollInterval < 0 {
 		field("poll_interval", o.PollInterval, "must be > 0")
+	}
+	if o.MinPollGap < 0 {
+		field("min_poll_gap", o.MinPollGap, "must be ≥ 0")
 	}
 	for k := range o.Headers {
 		if strings.TrimSpace(k) == "" || strings.ContainsAny(k, " \t\r\n:") {
