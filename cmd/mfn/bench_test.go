@@ -131,13 +131,19 @@ func reportRate(b *testing.B, n int, elapsed time.Duration, bound float64, grid,
 	b.ReportMetric(100*rate/par, "pct_of_par")
 }
 
-func benchRuntime(b *testing.B, yaml string, maxInFlight int) *pipeline.Runtime {
-	b.Helper()
-	// The collector setting of `mfn run` and `mfn worker` (see tuneGC).
+// benchGC applies the collector setting of `mfn run` and `mfn worker` (see
+// tuneGC) for the rest of b, so that the engine bound and the pipeline are
+// measured under the same GOGC.
+func benchGC(b *testing.B) {
 	if _, set := os.LookupEnv("GOGC"); !set {
 		old := debug.SetGCPercent(defaultGCPercent)
 		b.Cleanup(func() { debug.SetGCPercent(old) })
 	}
+}
+
+func benchRuntime(b *testing.B, yaml string, maxInFlight int) *pipeline.Runtime {
+	b.Helper()
+	benchGC(b)
 	set := manifest.NewSet()
 	if err := set.Add([]byte(yaml), b.Name()); err != nil {
 		b.Fatal(err)
@@ -179,6 +185,7 @@ func BenchmarkPipelineFileToJSONL(b *testing.B) {
 				}
 				writeParamFiles(b, in, b.N, sz.grid, sz.steps)
 				syscall.Sync() // no write-back of the inputs during the measurement
+				benchGC(b)
 				bound := engineBound(b, sz.grid, sz.steps)
 				rt := benchRuntime(b, fileJSONLYAML(in, dir), mif)
 				b.ResetTimer()
@@ -213,6 +220,7 @@ func BenchmarkPipelineKafkaToKafka(b *testing.B) {
 						c.Produce(b, "params", p, vals...)
 					}
 				}
+				benchGC(b)
 				bound := engineBound(b, sz.grid, sz.steps)
 				rt := benchRuntime(b, pipelineDoc("bench", "in", []string{"out"}, "", "")+
 					kafkaConnectorDoc("in", c.Bootstrap(), "params", "bench", "1s")+
