@@ -5,9 +5,10 @@
 // of workers, hands the result envelope to every publisher and acknowledges
 // the source message only after every publisher accepted the result, which
 // gives at-least-once delivery end to end. At most Config.MaxInFlight
-// messages are between the connector and their acknowledgement; once half of
-// that window waits for publishers, they are flushed without waiting for
-// their batch timeouts. Invalid parameters and failed
+// messages are between the connector and their acknowledgement (plus one per
+// worker read ahead, which is handed back untouched if the pipeline stops
+// before a worker takes it); once half of that window waits for publishers,
+// they are flushed without waiting for their batch timeouts. Invalid parameters and failed
 // simulations become failure envelopes for the dead-letter publisher; they are
 // counted and acknowledged, never retried forever. While a publisher's circuit
 // breaker is open the runtime stops reading from the connector; nothing is
