@@ -7,8 +7,9 @@
 //     full (or fails with ErrBufferFull when block_on_full is off) and
 //     returns as soon as the message is enqueued;
 //   - a dedicated flush goroutine that flushes when the buffer reaches
-//     batch_size, when the oldest message is batch_timeout old, on
-//     Flush(ctx) and on Disconnect(ctx);
+//     batch_size (whole batches only; the rest waits for the next trigger),
+//     when the oldest message is batch_timeout old, on Flush(ctx) and on
+//     Disconnect(ctx) (everything buffered);
 //   - messages sent in order, in runs of at most batch_size, each run as
 //     one operation through the retry loop and the circuit breaker (one
 //     permit per attempt); the sink is connected lazily before the first

@@ -31,7 +31,7 @@ func (p *Publisher) loop() {
 			return
 		}
 		if p.dueBySize() {
-			_ = p.flush(p.life)
+			_ = p.flush(p.life, true)
 			continue
 		}
 		var timerC <-chan time.Time
@@ -45,13 +45,13 @@ func (p *Publisher) loop() {
 		case req := <-p.requests:
 			ctx, cancel := context.WithCancel(p.life)
 			stop := context.AfterFunc(req.ctx, cancel)
-			err := p.flush(ctx)
+			err := p.flush(ctx, false)
 			stop()
 			cancel()
 			req.done <- err
 		case <-p.kick:
 		case <-timerC:
-			_ = p.flush(p.life)
+			_ = p.flush(p.life, false)
 		}
 	}
 }
@@ -79,10 +79,16 @@ func (p *Publisher) dueBySize() bool {
 }
 
 // flush sends the messages buffered when it starts, in order, in runs of
-// at most batch_size. Flush requests bypass the backoff of failed flushes.
-func (p *Publisher) flush(ctx context.Context) error {
+// at most batch_size; a flush triggered by the size (whole) sends only
+// whole batches and leaves the rest to the next trigger (the size again,
+// batch_timeout, Flush or Disconnect), so that batches are batch_size
+// long. Flush requests bypass the backoff of failed flushes.
+func (p *Publisher) flush(ctx context.Context, whole bool) error {
 	p.expire()
 	n := p.Buffered()
+	if whole {
+		n -= n % p.cfg.BatchSize
+	}
 	if n == 0 {
 		return nil
 	}

@@ -684,3 +684,39 @@ func TestRunsAreAtMostBatchSize(t *testing.T) {
 		t.Fatalf("%+v", m)
 	}
 }
+
+// TestSizeFlushSendsWholeBatches checks that flushes triggered by the size
+// send batch_size messages per run and leave a partial batch buffered
+// until the next trigger (here an explicit Flush).
+func TestSizeFlushSendsWholeBatches(t *testing.T) {
+	sink := &pipeSink{fakeSink: newSink(nil)}
+	p, err := New(integration.PublisherConfig{BatchSize: 10, MaxBufferedMessages: 100, BatchTimeout: time.Hour},
+		sink, component.Options{ID: "redis-t", Kind: "redis"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Disconnect(t.Context())
+	for i := range 25 {
+		if err := p.Publish(t.Context(), integration.Outgoing{EventID: strconv.Itoa(i), Body: []byte("{}")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sink.waitSent(t, 20)
+	time.Sleep(20 * time.Millisecond) // a flush of the partial batch would happen now
+	if got := len(sink.delivered()); got != 20 || p.Buffered() != 5 {
+		t.Fatalf("%d sent, %d buffered; want 20 and 5 (the partial batch waits)", got, p.Buffered())
+	}
+	sink.mu.Lock()
+	for _, c := range sink.calls {
+		if len(c) != 10 {
+			t.Errorf("size-triggered run of %d messages %v, want 10", len(c), c)
+		}
+	}
+	sink.mu.Unlock()
+	if err := p.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(sink.delivered()); got != 25 || p.Buffered() != 0 {
+		t.Fatalf("after Flush: %d sent, %d buffered", got, p.Buffered())
+	}
+}

@@ -16,28 +16,30 @@ import (
 // loop, breaker, metrics, pipelined SendBatch) with the bare kafka-go
 // Writer doing the same thing: pubtest.BenchBatch keyed records with the
 // same headers per WriteMessages call (one produce request), acks=all,
-// waiting for the acknowledgements. "ours" is the default (one run at a
-// time), "ours-inflight4" writes up to 4 runs at once (MaxInFlight).
-// "bare-one-by-one" is a reference: one record per call, as a sink without
-// pipelining would send them.
+// waiting for the acknowledgements.
+//
+//   - "paired" runs both in the same process, alternating chunks of
+//     pubtest.PairChunk messages (pubtest.BenchPaired): the comparison of
+//     docs/BENCHMARKS.md; "paired-inflight4" is the same with MaxInFlight 4;
+//   - "ours" and "bare" run each side alone;
+//   - "bare-one-by-one" is a reference: one record per call, as a sink
+//     without pipelining would send them.
 func BenchmarkPublisher(b *testing.B) {
 	c := kafkatest.NewCluster(b, kafkatest.Topic{Name: "bench"})
-	ours := func(b *testing.B, inFlight int) {
+	publisher := func(b *testing.B, inFlight int) *Publisher {
 		p, err := NewPublisher(PublisherOptions{BootstrapServers: ParseServers(c.Bootstrap()), Topic: "bench",
 			Logger: slog.New(slog.DiscardHandler), Config: pubtest.BenchConfig(), MaxInFlight: inFlight})
 		if err != nil {
 			b.Fatal(err)
 		}
-		pubtest.BenchPublish(b, p)
+		return p
 	}
-	b.Run("ours", func(b *testing.B) { ours(b, 0) })
-	b.Run("ours-inflight4", func(b *testing.B) { ours(b, 4) })
-	bare := func(b *testing.B, perCall int) {
+	bare := func(b *testing.B, perCall int) func(from, to int) error {
 		w := &kafkago.Writer{Addr: kafkago.TCP(c.Addrs()...), Topic: "bench", Balancer: &kafkago.Murmur2Balancer{},
 			MaxAttempts: 1, BatchSize: perCall, BatchTimeout: time.Millisecond, RequiredAcks: kafkago.RequireAll}
-		defer w.Close()
+		b.Cleanup(func() { _ = w.Close() })
 		msgs := make([]kafkago.Message, pubtest.BenchBatch)
-		pubtest.BenchBare(b, func(from, to int) error {
+		return func(from, to int) error {
 			for j := range to - from {
 				msgs[j] = kafkago.Message{Key: []byte("sim-456"), Value: pubtest.Envelope, Headers: []kafkago.Header{
 					{Key: HeaderContentType, Value: jsonContentType},
@@ -49,8 +51,13 @@ func BenchmarkPublisher(b *testing.B) {
 				}
 			}
 			return nil
-		})
+		}
 	}
-	b.Run("bare", func(b *testing.B) { bare(b, pubtest.BenchBatch) })
-	b.Run("bare-one-by-one", func(b *testing.B) { bare(b, 1) })
+	b.Run("paired", func(b *testing.B) { pubtest.BenchPaired(b, publisher(b, 0), bare(b, pubtest.BenchBatch)) })
+	b.Run("paired-inflight4", func(b *testing.B) {
+		pubtest.BenchPaired(b, publisher(b, 4), bare(b, pubtest.BenchBatch))
+	})
+	b.Run("ours", func(b *testing.B) { pubtest.BenchPublish(b, publisher(b, 0)) })
+	b.Run("bare", func(b *testing.B) { pubtest.BenchBare(b, bare(b, pubtest.BenchBatch)) })
+	b.Run("bare-one-by-one", func(b *testing.B) { pubtest.BenchBare(b, bare(b, 1)) })
 }

@@ -16,8 +16,14 @@ import (
 // loop, breaker, metrics, return check, pipelined SendBatch) with the bare
 // amqp091 client doing the same thing: pubtest.BenchBatch persistent
 // mandatory publishes on a confirming channel, then wait for their
-// confirms. "bare-one-by-one" is a reference: wait for each confirm before
-// the next publish.
+// confirms.
+//
+//   - "paired" runs both in the same process, alternating chunks of
+//     pubtest.PairChunk messages (pubtest.BenchPaired): the comparison of
+//     docs/BENCHMARKS.md;
+//   - "ours" and "bare" run each side alone;
+//   - "bare-one-by-one" is a reference: wait for each confirm before the
+//     next publish.
 func BenchmarkPublisher(b *testing.B) {
 	br := newBroker(b)
 	ex, q := uniqueName(b), uniqueName(b)+".q"
@@ -34,20 +40,20 @@ func BenchmarkPublisher(b *testing.B) {
 	if err := br.ch.QueueBind(q, "k", ex, false, nil); err != nil {
 		b.Fatal(err)
 	}
-	b.Run("ours", func(b *testing.B) {
+	publisher := func(b *testing.B) *Publisher {
 		p, err := New(Options{URL: amqpURL, Exchange: ex, RoutingKey: "k", Logger: slog.New(slog.DiscardHandler),
 			Config: pubtest.BenchConfig()})
 		if err != nil {
 			b.Fatal(err)
 		}
-		pubtest.BenchPublish(b, p)
-	})
-	bare := func(b *testing.B, pipelined bool) {
+		return p
+	}
+	bare := func(b *testing.B, pipelined bool) func(from, to int) error {
 		conn, err := amqp.Dial(amqpURL)
 		if err != nil {
 			b.Fatal(err)
 		}
-		defer conn.Close()
+		b.Cleanup(func() { _ = conn.Close() })
 		ch, err := conn.Channel()
 		if err != nil {
 			b.Fatal(err)
@@ -62,7 +68,7 @@ func BenchmarkPublisher(b *testing.B) {
 			return nil
 		}
 		dcs := make([]*amqp.DeferredConfirmation, 0, pubtest.BenchBatch)
-		pubtest.BenchBare(b, func(from, to int) error {
+		return func(from, to int) error {
 			dcs = dcs[:0]
 			for j := from; j < to; j++ {
 				dc, err := ch.PublishWithDeferredConfirmWithContext(b.Context(), ex, "k", true, false, amqp.Publishing{
@@ -85,8 +91,10 @@ func BenchmarkPublisher(b *testing.B) {
 				}
 			}
 			return nil
-		})
+		}
 	}
-	b.Run("bare", func(b *testing.B) { bare(b, true) })
-	b.Run("bare-one-by-one", func(b *testing.B) { bare(b, false) })
+	b.Run("paired", func(b *testing.B) { pubtest.BenchPaired(b, publisher(b), bare(b, true)) })
+	b.Run("ours", func(b *testing.B) { pubtest.BenchPublish(b, publisher(b)) })
+	b.Run("bare", func(b *testing.B) { pubtest.BenchBare(b, bare(b, true)) })
+	b.Run("bare-one-by-one", func(b *testing.B) { pubtest.BenchBare(b, bare(b, false)) })
 }

@@ -81,3 +81,65 @@ func FastConfig(batchSize int, timeout time.Duration) integration.PublisherConfi
 	return integration.PublisherConfig{BatchSize: batchSize, BatchTimeout: time.Hour, RetryConfig: integration.RetryConfig{
 		InitialRetryDelay: time.Millisecond, MaxRetryDelay: 5 * time.Millisecond, Timeout: timeout}}
 }
+
+// PairChunk is the number of messages of one chunk of BenchPaired.
+const PairChunk = 1000
+
+// BenchPaired measures "ours" and "bare" in the same run, alternating
+// finely so that background load hits both alike: b.N messages go through
+// each side in chunks of PairChunk, ours then bare for even chunks and
+// bare then ours for odd ones. An "ours" chunk is Publish of every message
+// (key sim-456, distinct event ids) then Flush, so its time includes
+// draining the pipeline; a "bare" chunk is send(from, to) on consecutive
+// groups of at most BenchBatch messages. It reports ours-msgs/s,
+// bare-msgs/s and overhead-% (time of ours over time of bare, minus 1),
+// and checks that p sent every message. p is disconnected at the end.
+func BenchPaired(b *testing.B, p integration.Publisher, send func(from, to int) error) {
+	b.Helper()
+	defer func() { _ = p.Disconnect(b.Context()) }()
+	if err := p.Connect(b.Context()); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	var ours, bare time.Duration
+	runOurs := func(from, to int) {
+		start := time.Now()
+		for i := from; i < to; i++ {
+			m := integration.Outgoing{Key: "sim-456", EventID: strconv.Itoa(i), Body: Envelope}
+			if err := p.Publish(b.Context(), m); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := p.Flush(b.Context()); err != nil {
+			b.Fatal(err)
+		}
+		ours += time.Since(start)
+	}
+	runBare := func(from, to int) {
+		start := time.Now()
+		for i := from; i < to; i += BenchBatch {
+			if err := send(i, min(i+BenchBatch, to)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		bare += time.Since(start)
+	}
+	b.ResetTimer()
+	for c, from := 0, 0; from < b.N; c, from = c+1, from+PairChunk {
+		to := min(from+PairChunk, b.N)
+		if c%2 == 0 {
+			runOurs(from, to)
+			runBare(from, to)
+		} else {
+			runBare(from, to)
+			runOurs(from, to)
+		}
+	}
+	b.StopTimer()
+	if sent := p.Snapshot().Publisher.MessagesSent; sent != int64(b.N) {
+		b.Fatalf("sent %d of %d", sent, b.N)
+	}
+	b.ReportMetric(float64(b.N)/ours.Seconds(), "ours-msgs/s")
+	b.ReportMetric(float64(b.N)/bare.Seconds(), "bare-msgs/s")
+	b.ReportMetric((ours.Seconds()/bare.Seconds()-1)*100, "overhead-%")
+}
