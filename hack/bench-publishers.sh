@@ -6,11 +6,12 @@
 # Needs Redis on 127.0.0.1:6379 and RabbitMQ on 127.0.0.1:5672 (make services);
 # Kafka is the in-process kfake cluster, the webhook server an httptest server.
 #
-#   hack/bench-publishers.sh                 # 3000 messages per run, 5 runs
-#   BENCH_N=10000 BENCH_COUNT=9 hack/bench-publishers.sh
+#   hack/bench-publishers.sh                 # 20000 messages per side, 9 rounds
+#   BENCH_N=20000 BENCH_COUNT=15 hack/bench-publishers.sh
+#   BENCH_PKGS="redis kafka" hack/bench-publishers.sh
 #
 # Redis, RabbitMQ and Kafka run the "paired" sub-benchmark: "ours" and
-# "bare" in the same process, alternating chunks of 1000 messages (ours
+# "bare" in the same process, alternating chunks of 5000 messages (ours
 # first, then bare first, …), which is what the table compares; Redis and
 # Kafka also run "paired-inflight4" (MaxInFlight 4). The webhook package
 # has no paired benchmark: its "ours" and "bare" run back to back in
@@ -20,8 +21,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-N=${BENCH_N:-3000}
-COUNT=${BENCH_COUNT:-5}
+N=${BENCH_N:-20000}
+COUNT=${BENCH_COUNT:-9}
 PKGS=(${BENCH_PKGS:-webhook redis rabbitmq kafka})
 
 bin=$(mktemp -d)
@@ -30,10 +31,10 @@ for p in "${PKGS[@]}"; do
 	go test -c -o "$bin/$p.test" "./pkg/integration/$p"
 done
 
-# bench PKG VARIANT runs one variant of BenchmarkPublisher once.
+# bench PKG VARIANT [MESSAGES] runs one variant of BenchmarkPublisher once.
 bench() {
 	(cd "pkg/integration/$1" && "$bin/$1.test" -test.run '^$' -test.bench "^BenchmarkPublisher/$2\$" \
-		-test.benchtime "${N}x" -test.count 1 -test.benchmem) 2>&1 |
+		-test.benchtime "${3:-$N}x" -test.count 1 -test.benchmem) 2>&1 |
 		grep -E '^(pkg:|BenchmarkPublisher/|FAIL|panic)' || true
 }
 
@@ -46,7 +47,7 @@ raw=$(for ((r = 1; r <= COUNT; r++)); do
 			if ((r % 2)); then bench "$p" ours && bench "$p" bare; else bench "$p" bare && bench "$p" ours; fi
 			;;
 		esac
-		bench "$p" bare-one-by-one
+		bench "$p" bare-one-by-one $((N / 10))
 	done
 done)
 if grep -qE '^(FAIL|panic)' <<<"$raw"; then
