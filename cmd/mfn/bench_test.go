@@ -28,7 +28,7 @@ import (
 
 // Pipeline benchmarks (hack/bench-pipeline.sh). Each op is one message.
 // "engine_msgs/s" is the pure engine bound measured in the same process just
-// before the run: GOMAXPROCS / (time of one sim.Run of the same parameters
+// before the run: cores / (time of one sim.Run of the same parameters
 // on one goroutine); "pct_of_bound" is the pipeline's rate against it.
 
 var benchSizes = []struct{ grid, steps int }{{32, 64}, {64, 64}}
@@ -47,7 +47,8 @@ func benchParams(grid, steps, i int) []byte {
 var engineCPU float64
 
 // engineBound runs the engine alone for about 300 ms and returns the bound
-// in messages per second for GOMAXPROCS workers.
+// in messages per second for one worker per core (cores is GOMAXPROCS at
+// process start; the pipeline adds a spare P, see spareProc).
 func engineBound(b *testing.B, grid, steps int) float64 {
 	b.Helper()
 	p := sim.DefaultParams()
@@ -67,15 +68,15 @@ func engineBound(b *testing.B, grid, steps int) float64 {
 	per := time.Since(start).Seconds() / float64(n)
 	user, sys := cpuTime(b)
 	engineCPU = float64((user - user0 + sys - sys0).Microseconds()) / float64(n)
-	return float64(runtime.GOMAXPROCS(0)) / per
+	return float64(cores) / per
 }
 
-// parallelEngine runs GOMAXPROCS goroutines of back-to-back sim.Run for
+// parallelEngine runs one goroutine per core of back-to-back sim.Run for
 // about 300 ms and returns the messages per second they achieved together:
 // the engine alone at full concurrency, without any pipeline.
 func parallelEngine(b *testing.B, grid, steps int) float64 {
 	b.Helper()
-	workers := runtime.GOMAXPROCS(0)
+	workers := cores
 	counts := make([]int, workers)
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -114,8 +115,9 @@ func cpuTime(b *testing.B) (user, sys time.Duration) {
 
 // reportRate reports the pipeline's rate against the engine bound, and the
 // cores the process kept busy during the run (user and system time since
-// user0/sys0 over the elapsed time): below GOMAXPROCS means waiting
-// (latency), at GOMAXPROCS the overhead per message is what is left.
+// user0/sys0 over the elapsed time): below the cores means waiting (or
+// other processes on the machine), at the cores the overhead per message
+// is what is left.
 func reportRate(b *testing.B, n int, elapsed time.Duration, bound float64, grid, steps int, user0, sys0 time.Duration) {
 	user, sys := cpuTime(b)
 	b.ReportMetric((user-user0).Seconds()/elapsed.Seconds(), "user_cores")
@@ -148,11 +150,16 @@ func benchRuntime(b *testing.B, yaml string, maxInFlight int) *pipeline.Runtime 
 	if err := set.Add([]byte(yaml), b.Name()); err != nil {
 		b.Fatal(err)
 	}
-	rt, _, err := newRuntime(set, pipelineFlags{grace: 5 * time.Second, maxInFlight: maxInFlight},
+	pf := pipelineFlags{grace: 5 * time.Second, maxInFlight: maxInFlight}
+	rt, built, err := newRuntime(set, pf,
 		manifest.Env{Secrets: manifest.LocalSecrets(set.Secrets), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, "bench")
 	if err != nil {
 		b.Fatal(err)
 	}
+	// The spare P of `mfn run` and `mfn worker`, for this benchmark only.
+	procs := runtime.GOMAXPROCS(0)
+	spareProc(workersOf(built, pf))
+	b.Cleanup(func() { runtime.GOMAXPROCS(procs) })
 	return rt
 }
 

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -75,10 +76,6 @@ func newRuntime(set *manifest.Set, pf pipelineFlags, env manifest.Env, worker st
 	if err != nil {
 		return nil, nil, err
 	}
-	workers := built.Workers
-	if pf.workers != 0 {
-		workers = pf.workers
-	}
 	rt, err := pipeline.New(pipeline.Config{
 		Name:            built.Name,
 		Worker:          worker,
@@ -86,7 +83,7 @@ func newRuntime(set *manifest.Set, pf pipelineFlags, env manifest.Env, worker st
 		Publishers:      built.Publishers,
 		DeadLetter:      built.DeadLetter,
 		Processor:       pipeline.NewSimProcessor(pipeline.SimConfig{Params: built.Params, Limits: built.Limits}),
-		Workers:         workers,
+		Workers:         workersOf(built, pf),
 		MaxInFlight:     pf.maxInFlight,
 		ShutdownGrace:   pf.grace,
 		ConnectAttempts: pf.connectAttempts,
@@ -105,6 +102,41 @@ func newRuntime(set *manifest.Set, pf pipelineFlags, env manifest.Env, worker st
 // cores (docs/BENCHMARKS.md, "Pipeline runtime"), for a peak heap a few times
 // the live set (tens of MiB).
 const defaultGCPercent = 400
+
+// cores is GOMAXPROCS as the process started (the CPUs, or the container's
+// CPU limit): the default number of workers.
+var cores = runtime.GOMAXPROCS(0)
+
+// workersOf is the number of workers: the -workers flag, else
+// spec.concurrency, else one per core.
+func workersOf(built *manifest.Built, pf pipelineFlags) int {
+	switch {
+	case pf.workers != 0:
+		return pf.workers
+	case built.Workers != 0:
+		return built.Workers
+	}
+	return cores
+}
+
+// spareProc gives the Go scheduler one P more than the cores when the
+// workers would occupy every P, unless GOMAXPROCS is set. With every P
+// simulating, nothing polls the network between the scheduler monitor's
+// 10 ms rounds: the /status request, broker responses and webhook answers
+// waited up to 20 ms. The spare P sleeps in the network poller and runs the
+// pipeline's own goroutines (connector, flushes, acknowledgements, HTTP)
+// as soon as they are ready; the kernel shares the cores among the threads.
+// Idempotent: GOMAXPROCS is cores or cores + 1.
+func spareProc(workers int) {
+	if _, set := os.LookupEnv("GOMAXPROCS"); set {
+		return
+	}
+	procs := cores
+	if workers >= cores {
+		procs = cores + 1
+	}
+	runtime.GOMAXPROCS(procs)
+}
 
 func tuneGC() {
 	if _, set := os.LookupEnv("GOGC"); !set {
@@ -157,11 +189,12 @@ func runWorker(ctx context.Context, args []string, std stdio) int {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	env := manifest.Env{Secrets: manifest.EnvSecrets{}, Registerer: reg, Logger: log}
-	rt, _, err := newRuntime(set, pf, env, workerName())
+	rt, built, err := newRuntime(set, pf, env, workerName())
 	if err != nil {
 		log.Error("Invalid pipeline configuration", "err", err)
 		return exitUsage
 	}
+	spareProc(workersOf(built, pf))
 	reg.MustRegister(rt)
 	return serveWorker(ctx, rt, reg, *listen, log)
 }
