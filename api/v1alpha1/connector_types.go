@@ -115,13 +115,14 @@ type KafkaConnector struct {
 }
 
 // FileAfterProcess says what happens to a file once its message was
-// acknowledged.
-// +kubebuilder:validation:Enum=keep;delete;move
+// acknowledged. INTEGRATION.md §7.2 also names keep; workers claim a file
+// by renaming it out of the inbox (so that replicas never share one), so
+// a file cannot stay where it was and keep is not offered.
+// +kubebuilder:validation:Enum=delete;move
 type FileAfterProcess string
 
 // File dispositions.
 const (
-	FileKeep   FileAfterProcess = "keep"
 	FileDelete FileAfterProcess = "delete"
 	FileMove   FileAfterProcess = "move"
 )
@@ -164,8 +165,9 @@ type FileConnector struct {
 	PollInterval *metav1.Duration `json:"pollInterval,omitempty"`
 
 	// afterProcess is what happens to a file once its results were
-	// published: keep, delete, or move (to processedDir; undecodable files
-	// to failedDir).
+	// published: delete, or move (to processedDir; undecodable files to
+	// failedDir). keep is not offered: a worker claims a file by renaming
+	// it out of directory, so that replicas never process it twice.
 	// +kubebuilder:default=move
 	// +optional
 	AfterProcess FileAfterProcess `json:"afterProcess,omitempty"`
