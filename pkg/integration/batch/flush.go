@@ -142,6 +142,9 @@ func (p *Publisher) flush(ctx context.Context, whole bool) error {
 // release drops the flush goroutine's references to sent messages (the
 // scratch slices are kept for the next flush).
 func (p *Publisher) release() {
+	p.mu.Lock()
+	p.wakeWaitersLocked()
+	p.mu.Unlock()
 	clear(p.run)
 	p.run, p.sent = p.run[:0], 0
 	for _, r := range p.runs {
@@ -435,14 +438,25 @@ func (p *Publisher) takeAll() []entry {
 	return all
 }
 
-// changedLocked updates the gauge and wakes blocked publishers; p.mu held.
+// changedLocked updates the gauge and wakes blocked publishers once the
+// buffer is down to its low-water mark (a wake-up costs the flush
+// goroutine a system call, so it is not paid for every run; the end of a
+// flush wakes them in any case); p.mu held.
 func (p *Publisher) changedLocked() {
 	n := p.buf.len()
 	p.base.Metrics.Buffered.Store(int64(n))
 	if n <= p.warnAt {
 		p.warned = false
 	}
-	if p.waiters > 0 && n < p.cfg.MaxBufferedMessages {
+	if n <= p.lowWater {
+		p.wakeWaitersLocked()
+	}
+}
+
+// wakeWaitersLocked wakes the Publish calls blocked on a full buffer, if
+// there is room; p.mu held.
+func (p *Publisher) wakeWaitersLocked() {
+	if p.waiters > 0 && p.buf.len() < p.cfg.MaxBufferedMessages {
 		close(p.space)
 		p.space = make(chan struct{})
 	}

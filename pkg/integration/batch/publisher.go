@@ -97,6 +97,9 @@ type Publisher struct {
 	bs     BatchSender // sink as a BatchSender, or nil
 	syncer Syncer      // sink as a Syncer, or nil
 	warnAt int         // buffer length above which "Memory usage increasing" is logged
+	// lowWater is the buffer length at which blocked publishers are woken
+	// during a flush: half the buffer free, or batch_size if more.
+	lowWater int
 
 	mu       sync.Mutex
 	buf      ring
@@ -141,6 +144,7 @@ func New(cfg integration.PublisherConfig, sink Sink, o component.Options) (*Publ
 	p.bs, _ = sink.(BatchSender)
 	p.syncer, _ = sink.(Syncer)
 	p.warnAt = int(memoryWarningFraction * float64(p.cfg.MaxBufferedMessages))
+	p.lowWater = p.cfg.MaxBufferedMessages - max(p.cfg.BatchSize, p.cfg.MaxBufferedMessages/2)
 	p.sendOne = p.sendEach
 	window := 1
 	if cs, ok := sink.(ConcurrentSender); ok && p.cfg.DeliveryGuarantee == integration.AtLeastOnce {
