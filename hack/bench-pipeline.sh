@@ -6,6 +6,9 @@
 #   - /status latency (p50/p99/max) over HTTP while both workers simulate;
 #   - peak RSS of `mfn run` with 2 workers at grid 128 / 200 steps.
 # MESSAGES (default 3000) messages per throughput run, COUNT (default 3) runs.
+# On a machine shared with other sessions, run it in a session of its own at
+# autogroup nice -20 (the kernel shares the CPU between sessions first):
+#   setsid bash -c 'echo -20 > /proc/self/autogroup; exec hack/bench-pipeline.sh'
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${MESSAGES:-3000}"
