@@ -126,7 +126,9 @@ func workersOf(built *manifest.Built, pf pipelineFlags) int {
 // waited up to 20 ms. The spare P sleeps in the network poller and runs the
 // pipeline's own goroutines (connector, flushes, acknowledgements, HTTP)
 // as soon as they are ready; the kernel shares the cores among the threads.
-// Idempotent: GOMAXPROCS is cores or cores + 1.
+// Idempotent: GOMAXPROCS is cores or cores + 1. Setting it ends the Go
+// runtime's own updates of GOMAXPROCS when the container's CPU limit
+// changes (an in-place pod resize); the worker keeps its start-up value.
 func spareProc(workers int) {
 	if _, set := os.LookupEnv("GOMAXPROCS"); set {
 		return
