@@ -51,45 +51,17 @@ const (
 //     Publishers seen by a watch over 60 s after that (no worker pods exist,
 //     so nothing should change);
 //   - approx-manager-MiB: Go HeapInuse+StackInuse of the test process after a
-//     GC. The manager runs in-process, so this approximates its resident
-//     memory (it also includes the benchmark's own client; kube-apiserver and
-//     etcd are separate processes and not counted).
+//     GC (the manager runs in-process; this includes the benchmark's own
+//     client). BenchmarkManagerRSS measures the resident memory of the real
+//     manager binary instead.
 //
 // The Ginkgo suite only starts its environment inside TestController, so
 // `go test -run '^$' -bench Scale` starts only this benchmark's environment.
 // Run it with hack/bench-operator.sh.
 func BenchmarkScale1000Pipelines(b *testing.B) {
-	logf.SetLogger(zap.New(zap.WriteTo(io.Discard)))
-	dir := benchAssetsDir(b)
-	env := &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join(repoRoot, "config", "crd", "bases")},
-		ErrorIfCRDPathMissing: true,
-		BinaryAssetsDirectory: dir,
-	}
-	cfg, err := env.Start()
-	if err != nil {
-		b.Fatalf("starting kube-apiserver and etcd: %v", err)
-	}
-	b.Cleanup(func() {
-		if err := env.Stop(); err != nil {
-			b.Errorf("stopping envtest: %v", err)
-		}
-	})
-
-	scheme := k8sruntime.NewScheme()
-	if err := clientgoscheme.AddToScheme(scheme); err != nil {
-		b.Fatal(err)
-	}
-	if err := v1alpha1.AddToScheme(scheme); err != nil {
-		b.Fatal(err)
-	}
-	direct, err := client.NewWithWatch(cfg, client.Options{Scheme: scheme})
-	if err != nil {
-		b.Fatal(err)
-	}
-
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                 scheme,
+	env, direct := startBenchEnv(b)
+	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
+		Scheme:                 direct.Scheme(),
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
 	})
@@ -140,6 +112,39 @@ func BenchmarkScale1000Pipelines(b *testing.B) {
 	b.ReportMetric(writesPerMin/float64(b.N), "status-writes/min")
 	b.ReportMetric(float64(ms.HeapInuse+ms.StackInuse)/(1<<20), "approx-manager-MiB")
 	b.ReportMetric(0, "ns/op")
+}
+
+// startBenchEnv starts kube-apiserver and etcd with the CRDs installed
+// (stopped when b ends) and returns them with a direct client.
+func startBenchEnv(b *testing.B) (*envtest.Environment, client.WithWatch) {
+	b.Helper()
+	logf.SetLogger(zap.New(zap.WriteTo(io.Discard)))
+	env := &envtest.Environment{
+		CRDDirectoryPaths:     []string{filepath.Join(repoRoot, "config", "crd", "bases")},
+		ErrorIfCRDPathMissing: true,
+		BinaryAssetsDirectory: benchAssetsDir(b),
+	}
+	cfg, err := env.Start()
+	if err != nil {
+		b.Fatalf("starting kube-apiserver and etcd: %v", err)
+	}
+	b.Cleanup(func() {
+		if err := env.Stop(); err != nil {
+			b.Errorf("stopping envtest: %v", err)
+		}
+	})
+	scheme := k8sruntime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		b.Fatal(err)
+	}
+	if err := v1alpha1.AddToScheme(scheme); err != nil {
+		b.Fatal(err)
+	}
+	direct, err := client.NewWithWatch(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return env, direct
 }
 
 // benchAssetsDir is KUBEBUILDER_ASSETS or the repository's bin/k8s.
