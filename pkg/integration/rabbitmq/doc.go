@@ -11,7 +11,8 @@
 // content_encoding is gzip.
 //
 // A message counts as delivered only once the broker confirmed it. The
-// messages of a flush are pipelined: up to 256 are published, then their
+// messages of a flush are pipelined in runs of batch_size (the engine's
+// runs; at most 256 per confirm wait): a run is published, then its
 // confirms awaited, and the engine is told how many leading messages were
 // confirmed (a failure in the middle re-sends the later ones: duplicates,
 // never losses). A nack or a

@@ -11,8 +11,8 @@ import (
 
 // Publisher is the RabbitMQ publisher: a [batch.Publisher] whose sink
 // publishes one persistent, mandatory message per result and waits for the
-// broker's confirms, pipelining up to 256 messages of a flush before
-// waiting.
+// broker's confirms, pipelining a run of batch_size messages (at most 256)
+// before waiting.
 type Publisher struct {
 	*batch.Publisher
 	sink *sink
