@@ -74,7 +74,7 @@ type flushRequest struct {
 }
 
 // Publisher is a complete integration.Publisher built from a Sink: bounded
-// buffer, flush goroutine, per-message retry and breaker, delivery
+// buffer, flush goroutine, retry and breaker per run of messages, delivery
 // guarantees and the §5.2 metrics.
 type Publisher struct {
 	base  *component.PublisherBase

@@ -157,8 +157,8 @@ func TestStreamModePublisher(t *testing.T) {
 			t.Fatalf("entry %d: %v", i, e.Values)
 		}
 	}
-	// 25 messages, batch_size 10: between 1 and 3 flushes (a flush takes
-	// everything buffered when it starts).
+	// 25 messages, batch_size 10: between 1 and 3 flushes (a size-triggered
+	// flush sends whole batches, Disconnect's flush everything left).
 	if m := p.Snapshot().Publisher; m.MessagesSent != 25 || m.BatchesSent < 1 || m.BatchesSent > 3 {
 		t.Fatalf("metrics %+v", m)
 	}
