@@ -41,9 +41,13 @@ func (r *MFNPipelineReconciler) statusURL(pod *corev1.Pod) string {
 	return "http://" + host + "/status"
 }
 
-// pollWorkers reads /status from every ready worker pod concurrently and
-// aggregates the documents. Unreachable pods are logged and skipped; nil
-// means no pod was listed.
+// pollWorkers reads /status from every running worker pod concurrently
+// and aggregates the documents. Unreachable pods are logged and skipped;
+// nil means no pod was listed.
+//
+// Running, not Ready: a worker's /readyz fails while one of its breakers
+// is open (so Services and rollouts treat it as unavailable), and that is
+// exactly when its /status matters most.
 func (r *MFNPipelineReconciler) pollWorkers(ctx context.Context, p *v1alpha1.MFNPipeline, refs references) *aggregate {
 	log := ctrl.LoggerFrom(ctx)
 	var pods corev1.PodList
@@ -51,15 +55,15 @@ func (r *MFNPipelineReconciler) pollWorkers(ctx context.Context, p *v1alpha1.MFN
 		log.Error(err, "List worker pods failed", "pipeline", klog.KObj(p))
 		return nil
 	}
-	var ready []*corev1.Pod
+	var running []*corev1.Pod
 	for i := range pods.Items {
-		if podReady(&pods.Items[i]) {
-			ready = append(ready, &pods.Items[i])
+		if podPollable(&pods.Items[i]) {
+			running = append(running, &pods.Items[i])
 		}
 	}
-	reports := make([]*status.Report, len(ready))
+	reports := make([]*status.Report, len(running))
 	var wg sync.WaitGroup
-	for i, pod := range ready {
+	for i, pod := range running {
 		wg.Go(func() {
 			rep, err := r.fetchStatus(ctx, pod)
 			if err != nil {
@@ -97,11 +101,15 @@ func (a *aggregate) setTypes(refs references) {
 	}
 }
 
-// podReady reports whether a pod is running, not terminating, has an IP
-// and its Ready condition is True.
-func podReady(pod *corev1.Pod) bool {
+// podPollable reports whether a pod's /status can be read: it is not
+// terminating, has an IP, and is Running or Ready. Readiness is not
+// required, because a worker whose breaker is open fails /readyz.
+func podPollable(pod *corev1.Pod) bool {
 	if pod.DeletionTimestamp != nil || pod.Status.PodIP == "" {
 		return false
+	}
+	if pod.Status.Phase == corev1.PodRunning {
+		return true
 	}
 	for _, c := range pod.Status.Conditions {
 		if c.Type == corev1.PodReady {

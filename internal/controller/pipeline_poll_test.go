@@ -58,7 +58,7 @@ func TestDefaultStatusURL(t *testing.T) {
 	}
 }
 
-func TestPodReady(t *testing.T) {
+func TestPodPollable(t *testing.T) {
 	ready := []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}
 	now := metav1.Now()
 	tests := []struct {
@@ -68,12 +68,14 @@ func TestPodReady(t *testing.T) {
 	}{
 		{"ready", corev1.Pod{Status: corev1.PodStatus{PodIP: "1.2.3.4", Conditions: ready}}, true},
 		{"no IP", corev1.Pod{Status: corev1.PodStatus{Conditions: ready}}, false},
-		{"not ready", corev1.Pod{Status: corev1.PodStatus{PodIP: "1.2.3.4", Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionFalse}}}}, false},
+		{"not ready, not running", corev1.Pod{Status: corev1.PodStatus{PodIP: "1.2.3.4", Phase: corev1.PodPending, Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionFalse}}}}, false},
+		{"running but not ready (breaker open)", corev1.Pod{Status: corev1.PodStatus{PodIP: "1.2.3.4", Phase: corev1.PodRunning, Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionFalse}}}}, true},
+		{"succeeded", corev1.Pod{Status: corev1.PodStatus{PodIP: "1.2.3.4", Phase: corev1.PodSucceeded}}, false},
 		{"terminating", corev1.Pod{ObjectMeta: metav1.ObjectMeta{DeletionTimestamp: &now}, Status: corev1.PodStatus{PodIP: "1.2.3.4", Conditions: ready}}, false},
 	}
 	for _, tc := range tests {
-		if got := podReady(&tc.pod); got != tc.want {
-			t.Errorf("%s: podReady = %v, want %v", tc.name, got, tc.want)
+		if got := podPollable(&tc.pod); got != tc.want {
+			t.Errorf("%s: podPollable = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }

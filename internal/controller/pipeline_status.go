@@ -60,6 +60,13 @@ func setWorkloadStatus(p *v1alpha1.MFNPipeline, dep *appsv1.Deployment, health *
 	case desired == 0:
 		st.Phase = v1alpha1.PhaseSuspended
 		setCondition(p, v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonSuspended, "spec.suspend is true; workers are scaled to zero")
+	case connOK == breakerOpen || pubOK == breakerOpen:
+		// Before the workers' availability: a worker whose breaker is
+		// open fails /readyz, so an outage of a source or sink also makes
+		// the workers unavailable, and the breaker is the cause to show.
+		st.Phase = v1alpha1.PhaseDegraded
+		setCondition(p, v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonCircuitOpen,
+			fmt.Sprintf("a worker reports an open circuit breaker; %d of %d workers available", dep.Status.AvailableReplicas, desired))
 	case !workersOK:
 		st.Phase = v1alpha1.PhaseDegraded
 		if dep.Status.AvailableReplicas == 0 {
@@ -67,9 +74,6 @@ func setWorkloadStatus(p *v1alpha1.MFNPipeline, dep *appsv1.Deployment, health *
 		}
 		setCondition(p, v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonWorkersUnavailable,
 			fmt.Sprintf("%d of %d workers available", dep.Status.AvailableReplicas, desired))
-	case connOK == breakerOpen || pubOK == breakerOpen:
-		st.Phase = v1alpha1.PhaseDegraded
-		setCondition(p, v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonCircuitOpen, "a worker reports an open circuit breaker")
 	case connOK == breakerHalfOpen || pubOK == breakerHalfOpen:
 		st.Phase = v1alpha1.PhaseDegraded
 		setCondition(p, v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonCircuitHalfOpen, "workers available; a circuit breaker is half-open")

@@ -176,6 +176,9 @@ func TestSetWorkloadStatus(t *testing.T) {
 		{"some workers", false, dep(1, 3), closedReport, v1alpha1.PhaseDegraded, v1alpha1.ReasonWorkersUnavailable, v1alpha1.ReasonWorkersUnavailable, v1alpha1.ReasonAllClosed},
 		{"rolling out", false, dep(3, 1), closedReport, v1alpha1.PhaseDegraded, v1alpha1.ReasonWorkersUnavailable, v1alpha1.ReasonProgressing, v1alpha1.ReasonAllClosed},
 		{"circuit open", false, dep(3, 3), openReport, v1alpha1.PhaseDegraded, v1alpha1.ReasonCircuitOpen, v1alpha1.ReasonWorkersAvailable, v1alpha1.ReasonCircuitOpen},
+		// The open breaker fails the workers' /readyz, so none is
+		// available; Ready names the breaker, WorkersAvailable the count.
+		{"circuit open, workers not ready", false, dep(0, 3), openReport, v1alpha1.PhaseDegraded, v1alpha1.ReasonCircuitOpen, v1alpha1.ReasonWorkersUnavailable, v1alpha1.ReasonCircuitOpen},
 		{"suspended", true, dep(0, 0), nil, v1alpha1.PhaseSuspended, v1alpha1.ReasonSuspended, v1alpha1.ReasonSuspended, v1alpha1.ReasonStatusUnavailable},
 	}
 	for _, tc := range tests {

@@ -203,23 +203,62 @@ func runWorkerPod(ctx SpecContext, pod *corev1.Pod) string {
 	return "http://" + ln.Addr().String()
 }
 
-// markRunning sets what the kubelet and the Deployment controller would:
-// the pod Running and Ready on 127.0.0.1, and the Deployment's replicas
-// available and up to date.
-func markRunning(ctx SpecContext, pod *corev1.Pod, dep *appsv1.Deployment) {
+// markRunning sets what the kubelet and the Deployment controller would
+// while the readiness probe passes (ready) or fails (!ready): the pod
+// Running on 127.0.0.1 with its Ready condition, and the Deployment's
+// replicas, up to date, available or not.
+func markRunning(ctx SpecContext, pod *corev1.Pod, dep *appsv1.Deployment, ready bool) {
 	GinkgoHelper()
-	pod.Status = corev1.PodStatus{
-		Phase: corev1.PodRunning, PodIP: "127.0.0.1", PodIPs: []corev1.PodIP{{IP: "127.0.0.1"}},
-		Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}},
+	cond := corev1.ConditionFalse
+	if ready {
+		cond = corev1.ConditionTrue
 	}
-	Expect(k8sClient.Status().Update(ctx, pod)).To(Succeed())
+	Eventually(ctx, func(g Gomega) {
+		p := &corev1.Pod{}
+		g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(pod), p)).To(Succeed())
+		p.Status = corev1.PodStatus{
+			Phase: corev1.PodRunning, PodIP: "127.0.0.1", PodIPs: []corev1.PodIP{{IP: "127.0.0.1"}},
+			Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: cond}},
+		}
+		g.Expect(k8sClient.Status().Update(ctx, p)).To(Succeed())
+	}).Should(Succeed())
 	Eventually(ctx, func(g Gomega) {
 		d := &appsv1.Deployment{}
 		g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(dep), d)).To(Succeed())
 		n := *d.Spec.Replicas
-		d.Status = appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Replicas: n, UpdatedReplicas: n, ReadyReplicas: n, AvailableReplicas: n}
+		d.Status = appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Replicas: n, UpdatedReplicas: n}
+		if ready {
+			d.Status.ReadyReplicas, d.Status.AvailableReplicas = n, n
+		} else {
+			d.Status.UnavailableReplicas = n
+		}
 		g.Expect(k8sClient.Status().Update(ctx, d)).To(Succeed())
 	}).Should(Succeed())
+}
+
+// probeReadiness plays the readiness probe: it waits until the worker's
+// /readyz answers 200 (ready) or 503 (!ready), then marks the pod and the
+// Deployment accordingly.
+func probeReadiness(ctx SpecContext, base string, pod *corev1.Pod, dep *appsv1.Deployment, ready bool) {
+	GinkgoHelper()
+	want := http.StatusServiceUnavailable
+	if ready {
+		want = http.StatusOK
+	}
+	Eventually(ctx, func(g Gomega) {
+		g.Expect(httpStatus(base + "/readyz")).To(Equal(want))
+	}).Should(Succeed())
+	markRunning(ctx, pod, dep, ready)
+}
+
+// httpStatus is the status code of a GET, or 0 when the request failed.
+func httpStatus(url string) int {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0
+	}
+	_ = resp.Body.Close()
+	return resp.StatusCode
 }
 
 // printerColumns reads the object as `kubectl get` does, as a Table the API
@@ -341,13 +380,7 @@ var _ = Describe("Status round trip with the real worker runtime", func() {
 		DeferCleanup(func() { statusURLs.Delete(pod.Name) })
 
 		By("marking the pod ready once /readyz answers, as its readiness probe would")
-		Eventually(ctx, func(g Gomega) {
-			resp, err := http.Get(base + "/readyz")
-			g.Expect(err).NotTo(HaveOccurred())
-			_ = resp.Body.Close()
-			g.Expect(resp.StatusCode).To(Equal(http.StatusOK))
-		}).Should(Succeed())
-		markRunning(ctx, pod, dep)
+		probeReadiness(ctx, base, pod, dep, true)
 		Eventually(ctx, func(g Gomega) {
 			p := getPipeline(ctx, g, ns, "roundtrip")
 			g.Expect(p.Status.Phase).To(Equal(v1alpha1.PhaseRunning))
@@ -364,9 +397,6 @@ var _ = Describe("Status round trip with the real worker runtime", func() {
 			Expect(os.Rename(tmp, filepath.Join(inbox, id+".json"))).To(Succeed())
 		}
 
-		// The outage below lasts a few seconds, less than the readiness
-		// probe's failure window (periodSeconds × failureThreshold = 30 s),
-		// so a kubelet would have kept the pod Ready throughout.
 		By("reporting the publisher's breaker Open on the MFNPipeline, the Publisher and their printer columns")
 		Eventually(ctx, func(g Gomega) {
 			p := getPipeline(ctx, g, ns, "roundtrip")
@@ -408,8 +438,25 @@ var _ = Describe("Status round trip with the real worker runtime", func() {
 		}).Should(Succeed())
 		Expect(target.refused.Load()).To(BeNumerically(">=", 3))
 
-		By("recovering the target")
+		By("marking the pod NotReady, as its readiness probe would once /readyz fails with the breaker open")
+		probeReadiness(ctx, base, pod, dep, false)
+		Eventually(ctx, func(g Gomega) {
+			p := getPipeline(ctx, g, ns, "roundtrip")
+			g.Expect(p.Status.ReadyReplicas).To(BeZero())
+			g.Expect(p.Status.Publishers).To(ConsistOf(And(
+				HaveField("Breaker", v1alpha1.BreakerOpen), HaveField("BreakerWorkers", v1alpha1.BreakerWorkers{Open: 1}))))
+			ready := meta.FindStatusCondition(p.Status.Conditions, v1alpha1.ConditionReady)
+			g.Expect(ready).NotTo(BeNil())
+			g.Expect(ready.Reason).To(Equal(v1alpha1.ReasonCircuitOpen))
+			workers := meta.FindStatusCondition(p.Status.Conditions, v1alpha1.ConditionWorkersAvailable)
+			g.Expect(workers).NotTo(BeNil())
+			g.Expect(workers.Status).To(Equal(metav1.ConditionFalse))
+			g.Expect(getPublisher(ctx, g, ns, "hook").Status.Breaker.State).To(Equal(v1alpha1.BreakerOpen))
+		}).Should(Succeed())
+
+		By("recovering the target; the pod turns Ready again once /readyz answers 200")
 		target.failing.Store(false)
+		probeReadiness(ctx, base, pod, dep, true)
 		Eventually(ctx, func(g Gomega) {
 			p := getPipeline(ctx, g, ns, "roundtrip")
 			g.Expect(p.Status.Publishers).To(HaveLen(1))
