@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"runtime/debug"
 	"slices"
 	"sync"
@@ -48,7 +47,7 @@ var engineCPU float64
 
 // engineBound runs the engine alone for about 300 ms and returns the bound
 // in messages per second for one worker per core (cores is GOMAXPROCS at
-// process start; the pipeline adds a spare P, see spareProc).
+// process start).
 func engineBound(b *testing.B, grid, steps int) float64 {
 	b.Helper()
 	p := sim.DefaultParams()
@@ -151,15 +150,11 @@ func benchRuntime(b *testing.B, yaml string, maxInFlight int) *pipeline.Runtime 
 		b.Fatal(err)
 	}
 	pf := pipelineFlags{grace: 5 * time.Second, maxInFlight: maxInFlight}
-	rt, built, err := newRuntime(set, pf,
+	rt, _, err := newRuntime(set, pf,
 		manifest.Env{Secrets: manifest.LocalSecrets(set.Secrets), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, "bench")
 	if err != nil {
 		b.Fatal(err)
 	}
-	// The spare P of `mfn run` and `mfn worker`, for this benchmark only.
-	procs := runtime.GOMAXPROCS(0)
-	spareProc(workersOf(built, pf))
-	b.Cleanup(func() { runtime.GOMAXPROCS(procs) })
 	return rt
 }
 

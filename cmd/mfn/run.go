@@ -99,7 +99,6 @@ func runRun(ctx context.Context, args []string, std stdio) int {
 		fmt.Fprintf(std.err, "mfn run: %s\n", oneLine(err))
 		return exitUsage
 	}
-	spareProc(workersOf(built, pf))
 	reg.MustRegister(rt)
 
 	start := time.Now()

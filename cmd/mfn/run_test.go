@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 )
@@ -118,26 +117,3 @@ func TestProgressLine(t *testing.T) {
 	}
 }
 
-// TestSpareProc: when the workers occupy every core, `mfn run` and `mfn
-// worker` run the Go scheduler with one P more (for the network poller and
-// the pipeline's own goroutines), idempotently; fewer workers leave the
-// cores' P count.
-func TestSpareProc(t *testing.T) {
-	if _, set := os.LookupEnv("GOMAXPROCS"); set {
-		t.Skip("GOMAXPROCS is set: spareProc leaves it alone")
-	}
-	procs := runtime.GOMAXPROCS(0)
-	t.Cleanup(func() { runtime.GOMAXPROCS(procs) })
-	for _, w := range []int{cores, cores, 4 * cores} {
-		spareProc(w)
-		if got := runtime.GOMAXPROCS(0); got != cores+1 {
-			t.Fatalf("workers %d: GOMAXPROCS %d, want %d", w, got, cores+1)
-		}
-	}
-	if cores > 1 {
-		spareProc(cores - 1)
-		if got := runtime.GOMAXPROCS(0); got != cores {
-			t.Fatalf("workers %d: GOMAXPROCS %d, want %d", cores-1, got, cores)
-		}
-	}
-}

@@ -119,27 +119,6 @@ func workersOf(built *manifest.Built, pf pipelineFlags) int {
 	return cores
 }
 
-// spareProc gives the Go scheduler one P more than the cores when the
-// workers would occupy every P, unless GOMAXPROCS is set. With every P
-// simulating, nothing polls the network between the scheduler monitor's
-// 10 ms rounds: the /status request, broker responses and webhook answers
-// waited up to 20 ms. The spare P sleeps in the network poller and runs the
-// pipeline's own goroutines (connector, flushes, acknowledgements, HTTP)
-// as soon as they are ready; the kernel shares the cores among the threads.
-// Idempotent: GOMAXPROCS is cores or cores + 1. Setting it ends the Go
-// runtime's own updates of GOMAXPROCS when the container's CPU limit
-// changes (an in-place pod resize); the worker keeps its start-up value.
-func spareProc(workers int) {
-	if _, set := os.LookupEnv("GOMAXPROCS"); set {
-		return
-	}
-	procs := cores
-	if workers >= cores {
-		procs = cores + 1
-	}
-	runtime.GOMAXPROCS(procs)
-}
-
 func tuneGC() {
 	if _, set := os.LookupEnv("GOGC"); !set {
 		debug.SetGCPercent(defaultGCPercent)
@@ -191,12 +170,11 @@ func runWorker(ctx context.Context, args []string, std stdio) int {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	env := manifest.Env{Secrets: manifest.EnvSecrets{}, Registerer: reg, Logger: log}
-	rt, built, err := newRuntime(set, pf, env, workerName())
+	rt, _, err := newRuntime(set, pf, env, workerName())
 	if err != nil {
 		log.Error("Invalid pipeline configuration", "err", err)
 		return exitUsage
 	}
-	spareProc(workersOf(built, pf))
 	reg.MustRegister(rt)
 	return serveWorker(ctx, rt, reg, *listen, log)
 }
