@@ -116,4 +116,3 @@ func TestProgressLine(t *testing.T) {
 		t.Errorf("no progress line redrawn in place: %q", errb.String())
 	}
 }
-
