@@ -86,9 +86,7 @@ func TestPublisherOutageBlackhole(t *testing.T) { testPublisherOutage(t, true, 0
 func TestPublisherOutageConnectionCutInFlight(t *testing.T) { testPublisherOutage(t, false, 4) }
 
 func testPublisherOutage(t *testing.T, partition bool, inFlight int) {
-	if testing.Short() {
-		t.Skip("5 s outage")
-	}
+	pubtest.SkipIfShort(t)
 	proxy := proxiedCluster(t, "outage")
 	logger, logs := pubtest.NewLogger()
 	p, err := NewPublisher(PublisherOptions{BootstrapServers: Servers{proxy.Addr()}, Topic: "outage",

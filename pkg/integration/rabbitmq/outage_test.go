@@ -20,9 +20,7 @@ func TestOutageConnectionCut(t *testing.T) { testOutage(t, false) }
 func TestOutageBlackhole(t *testing.T) { testOutage(t, true) }
 
 func testOutage(t *testing.T, partition bool) {
-	if testing.Short() {
-		t.Skip("5 s outage")
-	}
+	pubtest.SkipIfShort(t)
 	b := newBroker(t)
 	ex, q := uniqueName(t), uniqueName(t)+".q"
 	b.cleanup(ex, q)

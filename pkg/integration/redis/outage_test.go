@@ -23,9 +23,7 @@ func TestOutageBlackhole(t *testing.T) { testOutage(t, true, 0) }
 func TestOutageConnectionCutInFlight(t *testing.T) { testOutage(t, false, 4) }
 
 func testOutage(t *testing.T, partition bool, inFlight int) {
-	if testing.Short() {
-		t.Skip("5 s outage")
-	}
+	pubtest.SkipIfShort(t)
 	ch := uniqueName(t)
 	raw := rawClient(t, "")
 	sub := raw.Subscribe(t.Context(), ch)

@@ -18,9 +18,7 @@ func (h *handlerSwitch) Restore() { h.down.Store(false) }
 // 5 000 messages with a 5 s outage (the receiver answers 503) in the
 // middle: nothing lost, the breaker walks open → half-open → closed.
 func TestOutageServiceUnavailable(t *testing.T) {
-	if testing.Short() {
-		t.Skip("5 s outage")
-	}
+	pubtest.SkipIfShort(t)
 	rc := newReceiver(t, nil)
 	sw := &handlerSwitch{}
 	var refused atomic.Int64
@@ -57,9 +55,7 @@ func TestOutageConnectionCut(t *testing.T) { testOutageProxy(t, false) }
 func TestOutageBlackhole(t *testing.T) { testOutageProxy(t, true) }
 
 func testOutageProxy(t *testing.T, partition bool) {
-	if testing.Short() {
-		t.Skip("5 s outage")
-	}
+	pubtest.SkipIfShort(t)
 	rc := newReceiver(t, nil)
 	proxy := faultproxy.New(t, rc.srv.Listener.Addr().String())
 	logger, logs := pubtest.NewLogger()

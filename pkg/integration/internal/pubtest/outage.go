@@ -226,3 +226,13 @@ type blackhole struct{ b Blackholer }
 
 func (h blackhole) Cut()     { h.b.Blackhole() }
 func (h blackhole) Restore() { h.b.Restore() }
+
+// SkipIfShort skips an outage test under `go test -short`: each cuts the
+// path to its server for 5 s and sends 5 000 messages. `make test` does
+// not pass -short, so CI runs them.
+func SkipIfShort(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: this test cuts the server for 5 s and sends 5 000 messages; make test runs it without -short")
+	}
+}
