@@ -237,35 +237,24 @@ func foldComponent(name string, reports []status.Report, pick func(*status.Repor
 	return cs
 }
 
-// addMetrics sums one worker's counters into cs.
+// addMetrics sums one worker's counters into cs (the sums are those of the
+// Connector and Publisher status, addConnectorMetrics/addPublisherMetrics).
 func addMetrics(cs *v1alpha1.ComponentStatus, c *status.ComponentReport) {
 	if m := c.Connector; m != nil {
-		if cs.ConnectorMetrics == nil {
-			cs.ConnectorMetrics = &v1alpha1.ConnectorMetrics{}
-		}
-		t := cs.ConnectorMetrics
-		t.MessagesReceived += m.MessagesReceived
-		t.MessagesFailed += m.MessagesFailed
-		t.BytesReceived += m.BytesReceived
-		t.ConnectionErrors += m.ConnectionErrors
-		t.RetryCount += m.RetryCount
-		t.Rejections += c.Breaker.Rejections
-		t.LastSuccessTime = laterTime(t.LastSuccessTime, m.LastSuccessTime)
+		cs.ConnectorMetrics = addConnectorMetrics(cs.ConnectorMetrics, &v1alpha1.ConnectorMetrics{
+			MessagesReceived: m.MessagesReceived, MessagesFailed: m.MessagesFailed,
+			BytesReceived: m.BytesReceived, ConnectionErrors: m.ConnectionErrors,
+			RetryCount: m.RetryCount, Rejections: c.Breaker.Rejections,
+			LastSuccessTime: laterTime(nil, m.LastSuccessTime),
+		})
 	}
 	if m := c.Publisher; m != nil {
-		if cs.PublisherMetrics == nil {
-			cs.PublisherMetrics = &v1alpha1.PublisherMetrics{}
-		}
-		t := cs.PublisherMetrics
-		t.MessagesSent += m.MessagesSent
-		t.MessagesFailed += m.MessagesFailed
-		t.BytesSent += m.BytesSent
-		t.BatchesSent += m.BatchesSent
-		t.PublishErrors += m.PublishErrors
-		t.RetryCount += m.RetryCount
-		t.Buffered += m.Buffered
-		t.Rejections += c.Breaker.Rejections
-		t.LastSuccessTime = laterTime(t.LastSuccessTime, m.LastSuccessTime)
+		cs.PublisherMetrics = addPublisherMetrics(cs.PublisherMetrics, &v1alpha1.PublisherMetrics{
+			MessagesSent: m.MessagesSent, MessagesFailed: m.MessagesFailed,
+			BytesSent: m.BytesSent, BatchesSent: m.BatchesSent, PublishErrors: m.PublishErrors,
+			RetryCount: m.RetryCount, Buffered: m.Buffered, Rejections: c.Breaker.Rejections,
+			LastSuccessTime: laterTime(nil, m.LastSuccessTime),
+		})
 	}
 }
 
