@@ -176,6 +176,9 @@ func (r *Runtime) runPipeline(ctx, workCtx context.Context) error {
 func (r *Runtime) work(ctx, workCtx context.Context, in <-chan *integration.Message) {
 	tick := time.NewTicker(r.cfg.PauseInterval)
 	defer tick.Stop()
+	y := newYielder()
+	defer y.close()
+	workCtx = withYielder(workCtx, y)
 	for {
 		if r.paused.Load() {
 			select {
@@ -196,11 +199,12 @@ func (r *Runtime) work(ctx, workCtx context.Context, in <-chan *integration.Mess
 			}
 			r.handle(workCtx, r.track(m))
 			// A scheduling point between simulations: the goroutines that
-			// move messages along (connector, publisher flushes, settling)
-			// were woken while every P simulated and wait in a run queue;
-			// without it they wait for the next blocked worker or for the
-			// 10 ms preemption. See yieldPark.
-			time.Sleep(yieldPark)
+			// move messages along (connector, publisher flushes, settling,
+			// network answers) were woken while every P simulated and
+			// wait in a run queue or in the network poller; without it
+			// they wait for the next blocked worker or for the 10 ms
+			// preemption. See yielder.
+			y.between()
 		case <-ctx.Done():
 			<-r.sem
 			return
@@ -404,12 +408,3 @@ func (r *Runtime) sampleBreakers() {
 		r.log.Info("Circuit breakers closed, consumption resumed")
 	}
 }
-
-// yieldPark is how long a worker parks between simulations. Parking, unlike
-// runtime.Gosched, sends its P through the scheduler's search for work,
-// which polls the network without blocking before it looks elsewhere: the
-// /status request, broker responses and webhook answers that arrived while
-// every P simulated are picked up at once instead of at the scheduler
-// monitor's next round (10 ms or more). A park of a microsecond costs a few
-// microseconds per simulation.
-const yieldPark = time.Microsecond

@@ -63,7 +63,11 @@ func (s *SimProcessor) Process(ctx context.Context, msg *integration.Message) (R
 	if err != nil {
 		return Result{}, err
 	}
-	res, err := sim.Run(ctx, p, s.cfg.Run)
+	opt := s.cfg.Run
+	if y := yielderFrom(ctx); y != nil && opt.BetweenSteps == nil {
+		opt.BetweenSteps = y.step
+	}
+	res, err := sim.Run(ctx, p, opt)
 	if err != nil {
 		return Result{}, fmt.Errorf("simulation failed: %w", err)
 	}

@@ -62,6 +62,11 @@ type RunOptions struct {
 	KeepField bool
 	// EngineOptions are passed to NewEngine (e.g. WithWorkers).
 	EngineOptions []Option
+	// BetweenSteps, if set, is called after every step. A caller that runs
+	// simulations next to latency-sensitive goroutines uses it as a
+	// scheduling point (pkg/pipeline polls the network there at most once
+	// a millisecond); it must return at once when it has nothing to do.
+	BetweenSteps func()
 }
 
 // Result is the outcome of one run.
@@ -112,7 +117,13 @@ func Run(ctx context.Context, p Params, opt RunOptions) (Result, error) {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("sim: run stopped before step %d: %w", step+1, err)
 		}
-		return acc.add(field)
+		if err := acc.add(field); err != nil {
+			return err
+		}
+		if opt.BetweenSteps != nil {
+			opt.BetweenSteps()
+		}
+		return nil
 	})
 	if err != nil {
 		return Result{}, err

@@ -144,3 +144,21 @@ func TestParamsFromSimulationConfig(t *testing.T) {
 		t.Fatalf("Params.EngineConfig %+v != SimulationConfig.EngineConfig %+v", e, se)
 	}
 }
+
+func TestRunBetweenStepsCalledAfterEveryStep(t *testing.T) {
+	plain, err := Run(t.Context(), smallParams(9), RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	hooked, err := Run(t.Context(), smallParams(9), RunOptions{BetweenSteps: func() { calls++ }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 30 {
+		t.Fatalf("BetweenSteps called %d times, want once per step (30)", calls)
+	}
+	if hooked.Features != plain.Features || hooked.Metrics != plain.Metrics {
+		t.Fatal("the hook changed the result")
+	}
+}

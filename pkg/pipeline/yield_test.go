@@ -1,0 +1,111 @@
+package pipeline
+
+import (
+	"os"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/mfn-io/mfn-operator/pkg/integration"
+)
+
+// TestYielderPollServesTheNetwork: on one P, a goroutine blocked in the
+// network poller (a pipe read) whose data has arrived must run during a
+// poll. runtime.Gosched alone would not run it (the scheduler takes the
+// yielding goroutine back from the global run queue before it polls), so
+// this fails for a yielder that does not poll.
+func TestYielderPollServesTheNetwork(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	r, w, err := os.Pipe() // non-blocking, in the poller
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	rc, err := w.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got atomic.Int64
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 1)
+		for {
+			if _, err := r.Read(buf); err != nil {
+				return
+			}
+			got.Add(1)
+		}
+	}()
+	y := newYielder()
+	defer y.close()
+	const rounds = 200
+	late := 0
+	for i := range int64(rounds) {
+		// Write behind the scheduler's back (no goroutine is woken by a
+		// raw write), then spin a little so that only a poll can notice.
+		if err := rc.Write(func(fd uintptr) bool {
+			_, err := unix.Write(int(fd), []byte{1})
+			return err != unix.EAGAIN
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for start := time.Now(); time.Since(start) < 20*time.Microsecond; {
+		}
+		y.poll()
+		if got.Load() == i+1 {
+			continue
+		}
+		// On every 61st schedule the scheduler takes the global run queue
+		// (where Gosched put the poller) before the local one (where the
+		// poll put the reader): the reader then runs at the next poll.
+		late++
+		y.poll()
+		if got.Load() != i+1 {
+			t.Fatalf("round %d: the reader ran %d times after two polls, want %d", i, got.Load(), i+1)
+		}
+	}
+	if late > rounds/10 {
+		t.Fatalf("the reader waited for a second poll in %d of %d rounds", late, rounds)
+	}
+	t.Logf("reader late by one poll in %d of %d rounds", late, rounds)
+	w.Close()
+	<-done
+}
+
+func TestYielderDueOncePerInterval(t *testing.T) {
+	lastPoll.Store(0)
+	if !due() {
+		t.Fatal("first call: not due")
+	}
+	if due() {
+		t.Fatal("second call right after the first: due again")
+	}
+	lastPoll.Store(time.Now().Add(-yieldEvery).UnixNano())
+	if !due() {
+		t.Fatal("a yieldEvery after the last poll: not due")
+	}
+}
+
+// TestSimProcessorPollsBetweenSteps: the worker's yielder reaches sim.Run
+// through the context and is called between steps.
+func TestSimProcessorPollsBetweenSteps(t *testing.T) {
+	parks := 0
+	y := &yielder{park: func() { parks++ }}
+	lastPoll.Store(0) // the first step's check is due
+	p := NewSimProcessor(SimConfig{})
+	msg := integration.NewMessage("c", "0", []byte(`{"grid_size":16,"steps":10,"seed":1}`), time.Now(), nil)
+	if _, err := p.Process(withYielder(t.Context(), y), msg); err != nil {
+		t.Fatal(err)
+	}
+	if parks == 0 {
+		t.Fatal("the simulation never called the worker's yielder")
+	}
+	if _, err := p.Process(t.Context(), msg); err != nil { // no yielder: runs as before
+		t.Fatal(err)
+	}
+}
