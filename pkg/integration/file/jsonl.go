@@ -57,7 +57,8 @@ type jsonlSink struct {
 	path string
 	mu   sync.Mutex
 	f    *os.File
-	buf  []byte // lines of one SendBatch, reused up to maxKeptBuffer
+	sync *syncer // fsyncs f
+	buf  []byte  // lines of one SendBatch, reused up to maxKeptBuffer
 }
 
 // maxKeptBuffer bounds the write buffer kept between batches.
@@ -79,6 +80,7 @@ func (s *jsonlSink) Open(context.Context) error {
 		return integration.Permanent(err)
 	}
 	s.f = f
+	s.sync = newSyncer(f)
 	return nil
 }
 
@@ -122,14 +124,15 @@ func (s *jsonlSink) SendBatch(_ context.Context, msgs []integration.Outgoing) (i
 	return ends, bad
 }
 
-// Sync fsyncs the file.
+// Sync fsyncs the file (see syncer: the goroutine waits parked, not in
+// a system call).
 func (s *jsonlSink) Sync(context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.f == nil {
 		return nil
 	}
-	return s.f.Sync()
+	return s.sync.sync()
 }
 
 func (s *jsonlSink) Close(context.Context) error {
@@ -138,7 +141,8 @@ func (s *jsonlSink) Close(context.Context) error {
 	if s.f == nil {
 		return nil
 	}
+	s.sync.close()
 	err := s.f.Close()
-	s.f = nil
+	s.f, s.sync = nil, nil
 	return err
 }
