@@ -26,9 +26,15 @@ import (
 )
 
 // Pipeline benchmarks (hack/bench-pipeline.sh). Each op is one message.
-// "engine_msgs/s" is the pure engine bound measured in the same process just
-// before the run: cores / (time of one sim.Run of the same parameters
-// on one goroutine); "pct_of_bound" is the pipeline's rate against it.
+// The throughput benchmarks interleave: the b.N messages run as rounds of
+// about benchChunk messages (a fresh pipeline each), and before and after
+// every round the pure engine bound is measured in the same process: cores
+// / (time of one sim.Run of the same parameters on one goroutine). A
+// round's "pct_of_bound" is its rate against the mean of the bound before
+// and after it; the benchmark reports the median over the rounds and the
+// range. The host's speed drifts by tens of percent from one second to the
+// next, so a single bound measured once before a long run says little
+// about the run.
 
 var benchSizes = []struct{ grid, steps int }{{32, 64}, {64, 64}}
 
@@ -45,7 +51,7 @@ func benchParams(grid, steps, i int) []byte {
 // microseconds (reported next to the pipeline's CPU time per message).
 var engineCPU float64
 
-// engineBound runs the engine alone for about 300 ms and returns the bound
+// engineBound runs the engine alone for about 200 ms and returns the bound
 // in messages per second for one worker per core (cores is GOMAXPROCS at
 // process start).
 func engineBound(b *testing.B, grid, steps int) float64 {
@@ -56,7 +62,7 @@ func engineBound(b *testing.B, grid, steps int) float64 {
 	user0, sys0 := cpuTime(b)
 	start := time.Now()
 	n := 0
-	for time.Since(start) < 300*time.Millisecond {
+	for time.Since(start) < 200*time.Millisecond {
 		seed := int64(n)
 		p.Seed = &seed
 		if _, err := sim.Run(b.Context(), p, opt); err != nil {
@@ -71,7 +77,7 @@ func engineBound(b *testing.B, grid, steps int) float64 {
 }
 
 // parallelEngine runs one goroutine per core of back-to-back sim.Run for
-// about 300 ms and returns the messages per second they achieved together:
+// about 200 ms and returns the messages per second they achieved together:
 // the engine alone at full concurrency, without any pipeline.
 func parallelEngine(b *testing.B, grid, steps int) float64 {
 	b.Helper()
@@ -84,7 +90,7 @@ func parallelEngine(b *testing.B, grid, steps int) float64 {
 			p := sim.DefaultParams()
 			p.GridSize, p.Steps = grid, steps
 			opt := sim.RunOptions{EngineOptions: []sim.Option{sim.WithWorkers(1)}}
-			for time.Since(start) < 300*time.Millisecond {
+			for time.Since(start) < 200*time.Millisecond {
 				seed := int64(counts[w])
 				p.Seed = &seed
 				if _, err := sim.Run(context.Background(), p, opt); err != nil {
@@ -112,37 +118,89 @@ func cpuTime(b *testing.B) (user, sys time.Duration) {
 	return time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano())
 }
 
-// reportRate reports the pipeline's rate against the engine bound, and the
-// cores the process kept busy during the run (user and system time since
-// user0/sys0 over the elapsed time): below the cores means waiting (or
-// other processes on the machine), at the cores the overhead per message
-// is what is left.
-func reportRate(b *testing.B, n int, elapsed time.Duration, bound float64, grid, steps int, user0, sys0 time.Duration) {
-	user, sys := cpuTime(b)
-	b.ReportMetric((user-user0).Seconds()/elapsed.Seconds(), "user_cores")
-	b.ReportMetric((sys-sys0).Seconds()/elapsed.Seconds(), "sys_cores")
-	b.ReportMetric(float64((user-user0+sys-sys0).Microseconds())/float64(n), "cpu_us/msg")
-	b.ReportMetric(engineCPU, "engine_cpu_us/msg")
-	rate := float64(n) / elapsed.Seconds()
-	par := parallelEngine(b, grid, steps)
-	b.ReportMetric(rate, "msgs/s")
-	b.ReportMetric(bound, "bound_msgs/s")
-	b.ReportMetric(100*rate/bound, "pct_of_bound")
-	b.ReportMetric(par, "engine_par_msgs/s")
-	b.ReportMetric(100*rate/par, "pct_of_par")
+// benchChunk is the number of messages of one round of a throughput
+// benchmark (benchPaired).
+const benchChunk = 500
+
+// roundRun prepares a pipeline over n messages, runs it, and returns the
+// wall time and the process's user and system CPU time of the run alone
+// (the preparation is not counted).
+type roundRun func(b *testing.B, n int) (elapsed, user, sys time.Duration)
+
+// benchPaired runs the b.N messages in rounds of about benchChunk with the
+// engine bound measured between rounds (see the comment at the top) and
+// reports the median and range of the rounds' percentages, the engine run
+// on every core ("engine ∥") after each round, and the cores the pipeline
+// kept busy.
+func benchPaired(b *testing.B, grid, steps int, run roundRun) {
+	b.Helper()
+	rounds := max(1, b.N/benchChunk)
+	var pcts, pars []float64
+	var elapsed, user, sys time.Duration
+	var engCPU float64
+	b.StopTimer()
+	before := engineBound(b, grid, steps)
+	engCPU += engineCPU
+	for r := range rounds {
+		n := b.N / rounds
+		if r == rounds-1 {
+			n = b.N - n*(rounds-1)
+		}
+		b.StartTimer()
+		el, u, sy := run(b, n)
+		b.StopTimer()
+		elapsed, user, sys = elapsed+el, user+u, sys+sy
+		after := engineBound(b, grid, steps)
+		engCPU += engineCPU
+		par := parallelEngine(b, grid, steps)
+		rate := float64(n) / el.Seconds()
+		pcts = append(pcts, 100*rate/((before+after)/2))
+		pars = append(pars, 100*rate/par)
+		before = after
+	}
+	slices.Sort(pcts)
+	slices.Sort(pars)
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msgs/s")
+	b.ReportMetric(median(pcts), "pct_of_bound")
+	b.ReportMetric(pcts[0], "pct_min")
+	b.ReportMetric(pcts[len(pcts)-1], "pct_max")
+	b.ReportMetric(median(pars), "pct_of_par")
+	b.ReportMetric(float64(rounds), "rounds")
+	b.ReportMetric(user.Seconds()/elapsed.Seconds(), "user_cores")
+	b.ReportMetric(sys.Seconds()/elapsed.Seconds(), "sys_cores")
+	b.ReportMetric(float64((user+sys).Microseconds())/float64(b.N), "cpu_us/msg")
+	b.ReportMetric(engCPU/float64(rounds+1), "engine_cpu_us/msg")
+}
+
+// median of sorted values.
+func median(v []float64) float64 {
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+}
+
+// timed runs f and returns its wall time and the process's CPU time.
+func timed(b *testing.B, f func()) (elapsed, user, sys time.Duration) {
+	user0, sys0 := cpuTime(b)
+	start := time.Now()
+	f()
+	elapsed = time.Since(start)
+	user1, sys1 := cpuTime(b)
+	return elapsed, user1 - user0, sys1 - sys0
 }
 
 // benchGC applies the collector setting of `mfn run` and `mfn worker` (see
 // tuneGC) for the rest of b, so that the engine bound and the pipeline are
 // measured under the same GOGC.
-func benchGC(b *testing.B) {
+func benchGC(b testing.TB) {
 	if _, set := os.LookupEnv("GOGC"); !set {
 		old := debug.SetGCPercent(defaultGCPercent)
 		b.Cleanup(func() { debug.SetGCPercent(old) })
 	}
 }
 
-func benchRuntime(b *testing.B, yaml string, maxInFlight int) *pipeline.Runtime {
+func benchRuntime(b testing.TB, yaml string, maxInFlight int) *pipeline.Runtime {
 	b.Helper()
 	benchGC(b)
 	set := manifest.NewSet()
@@ -180,28 +238,28 @@ func BenchmarkPipelineFileToJSONL(b *testing.B) {
 	for _, sz := range benchSizes {
 		for _, mif := range benchInFlight {
 			b.Run(fmt.Sprintf("grid%d_steps%d/inflight%d", sz.grid, sz.steps, mif), func(b *testing.B) {
-				dir := b.TempDir()
-				in := filepath.Join(dir, "in")
-				if err := os.MkdirAll(in, 0o755); err != nil {
-					b.Fatal(err)
-				}
-				writeParamFiles(b, in, b.N, sz.grid, sz.steps)
-				syscall.Sync() // no write-back of the inputs during the measurement
 				benchGC(b)
-				bound := engineBound(b, sz.grid, sz.steps)
-				rt := benchRuntime(b, fileJSONLYAML(in, dir), mif)
-				b.ResetTimer()
-				user0, sys0 := cpuTime(b)
-				start := time.Now()
-				if err := rt.Run(b.Context()); err != nil {
-					b.Fatal(err)
-				}
-				elapsed := time.Since(start)
-				b.StopTimer()
-				if c := rt.Counters(); c.Processed != int64(b.N) {
-					b.Fatalf("processed %d of %d", c.Processed, b.N)
-				}
-				reportRate(b, b.N, elapsed, bound, sz.grid, sz.steps, user0, sys0)
+				benchPaired(b, sz.grid, sz.steps, func(b *testing.B, n int) (time.Duration, time.Duration, time.Duration) {
+					b.StopTimer()
+					dir := b.TempDir()
+					in := filepath.Join(dir, "in")
+					if err := os.MkdirAll(in, 0o755); err != nil {
+						b.Fatal(err)
+					}
+					writeParamFiles(b, in, n, sz.grid, sz.steps)
+					syscall.Sync() // no write-back of the inputs during the measurement
+					rt := benchRuntime(b, fileJSONLYAML(in, dir), mif)
+					b.StartTimer()
+					el, u, sy := timed(b, func() {
+						if err := rt.Run(b.Context()); err != nil {
+							b.Fatal(err)
+						}
+					})
+					if c := rt.Counters(); c.Processed != int64(n) {
+						b.Fatalf("processed %d of %d", c.Processed, n)
+					}
+					return el, u, sy
+				})
 			})
 		}
 	}
@@ -212,41 +270,43 @@ func BenchmarkPipelineKafkaToKafka(b *testing.B) {
 	for _, sz := range benchSizes {
 		for _, mif := range benchInFlight {
 			b.Run(fmt.Sprintf("grid%d_steps%d/inflight%d", sz.grid, sz.steps, mif), func(b *testing.B) {
-				c := kafkatest.NewCluster(b, kafkatest.Topic{Name: "params", Partitions: 2}, kafkatest.Topic{Name: "results"})
-				for p := range 2 {
-					var vals [][]byte
-					for i := p; i < b.N; i += 2 {
-						vals = append(vals, benchParams(sz.grid, sz.steps, i))
-					}
-					if len(vals) > 0 {
-						c.Produce(b, "params", p, vals...)
-					}
-				}
 				benchGC(b)
-				bound := engineBound(b, sz.grid, sz.steps)
-				rt := benchRuntime(b, pipelineDoc("bench", "in", []string{"out"}, "", "")+
-					kafkaConnectorDoc("in", c.Bootstrap(), "params", "bench", "1s")+
-					kafkaPublisherDoc("out", c.Bootstrap(), "results", "batchSize: 100\nbatchTimeout: 20ms\n"), mif)
-				ctx, cancel := context.WithCancel(b.Context())
-				done := make(chan error, 1)
-				b.ResetTimer()
-				user0, sys0 := cpuTime(b)
-				start := time.Now()
-				go func() { done <- rt.Run(ctx) }()
-				for rt.Counters().Processed < int64(b.N) {
-					select {
-					case err := <-done:
-						b.Fatalf("pipeline stopped: %v", err)
-					case <-time.After(time.Millisecond):
+				benchPaired(b, sz.grid, sz.steps, func(b *testing.B, n int) (time.Duration, time.Duration, time.Duration) {
+					b.StopTimer()
+					c := kafkatest.NewCluster(b, kafkatest.Topic{Name: "params", Partitions: 2}, kafkatest.Topic{Name: "results"})
+					for p := range 2 {
+						var vals [][]byte
+						for i := p; i < n; i += 2 {
+							vals = append(vals, benchParams(sz.grid, sz.steps, i))
+						}
+						if len(vals) > 0 {
+							c.Produce(b, "params", p, vals...)
+						}
 					}
-				}
-				elapsed := time.Since(start)
-				b.StopTimer()
-				cancel()
-				if err := <-done; err != nil {
-					b.Fatal(err)
-				}
-				reportRate(b, b.N, elapsed, bound, sz.grid, sz.steps, user0, sys0)
+					rt := benchRuntime(b, pipelineDoc("bench", "in", []string{"out"}, "", "")+
+						kafkaConnectorDoc("in", c.Bootstrap(), "params", "bench", "1s")+
+						kafkaPublisherDoc("out", c.Bootstrap(), "results", "batchSize: 100\nbatchTimeout: 20ms\n"), mif)
+					ctx, cancel := context.WithCancel(b.Context())
+					defer cancel()
+					done := make(chan error, 1)
+					b.StartTimer()
+					el, u, sy := timed(b, func() {
+						go func() { done <- rt.Run(ctx) }()
+						for rt.Counters().Processed < int64(n) {
+							select {
+							case err := <-done:
+								b.Fatalf("pipeline stopped: %v", err)
+							case <-time.After(time.Millisecond):
+							}
+						}
+					})
+					b.StopTimer()
+					cancel()
+					if err := <-done; err != nil {
+						b.Fatal(err)
+					}
+					return el, u, sy
+				})
 			})
 		}
 	}
