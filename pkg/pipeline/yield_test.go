@@ -109,3 +109,60 @@ func TestSimProcessorPollsBetweenSteps(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// BenchmarkWorkerYield: one goroutine per P alternates 1 ms of busy work
+// with a park (the worker loop's scheduling point without its rate limit),
+// for 1 s per op. "efficiency_pct" is the share of the wall time spent in
+// the work; "park_us" the mean time of one park.
+func BenchmarkWorkerYield(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		new  func() *yielder
+	}{
+		{"sleep1us", func() *yielder { return &yielder{park: sleepPark} }},
+		{"timerfd", newYielder},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			var eff, park float64
+			for b.Loop() {
+				e, p := yieldRound(c.new, time.Second)
+				eff += e
+				park += p
+			}
+			b.ReportMetric(100*eff/float64(b.N), "efficiency_pct")
+			b.ReportMetric(park/float64(b.N), "park_us")
+		})
+	}
+}
+
+// yieldRound runs the workers for d and returns the share of time spent
+// working and the mean park in microseconds.
+func yieldRound(newY func() *yielder, d time.Duration) (efficiency, parkMicros float64) {
+	workers := runtime.GOMAXPROCS(0)
+	const work = time.Millisecond
+	var sims, parks, parked atomic.Int64
+	start := time.Now()
+	done := make(chan struct{})
+	for range workers {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			y := newY()
+			defer y.close()
+			for time.Since(start) < d {
+				for t := time.Now(); time.Since(t) < work; {
+				}
+				sims.Add(1)
+				t := time.Now()
+				y.park()
+				parked.Add(int64(time.Since(t)))
+				parks.Add(1)
+			}
+		}()
+	}
+	for range workers {
+		<-done
+	}
+	wall := time.Since(start)
+	efficiency = float64(sims.Load()) * float64(work) / (float64(wall) * float64(workers))
+	return efficiency, float64(parked.Load()) / float64(parks.Load()) / 1e3
+}
