@@ -61,6 +61,7 @@ func (r *Runtime) handle(ctx context.Context, f *flight) {
 		r.finish(ctx, f, ErrShutdown)
 		return
 	}
+	r.simulated.Add(1)
 	if err != nil {
 		r.failed.Add(1)
 		r.log.Warn("Message failed", "connector", f.msg.ConnectorID, "position", f.msg.Position, "err", err)

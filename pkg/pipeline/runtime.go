@@ -40,6 +40,7 @@ type Runtime struct {
 	flushAgain atomic.Bool
 
 	processed        atomic.Int64
+	simulated        atomic.Int64
 	failed           atomic.Int64
 	deadLettered     atomic.Int64
 	deadLetterErrors atomic.Int64

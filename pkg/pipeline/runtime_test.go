@@ -194,7 +194,7 @@ func TestRunAcksAfterEveryPublisher(t *testing.T) {
 		t.Errorf("publisher counts = %d, %d; want 5, 5", p1.count(), p2.count())
 	}
 	c := r.Counters()
-	if c.Processed != 5 || c.Failed != 0 || c.InFlight != 0 || c.LastProcessed.IsZero() {
+	if c.Processed != 5 || c.Failed != 0 || c.Simulated != 5 || c.InFlight != 0 || c.LastProcessed.IsZero() {
 		t.Errorf("counters = %+v", c)
 	}
 	st := r.Status()
@@ -273,7 +273,7 @@ func TestFailureWithoutDeadLetterIsAcked(t *testing.T) {
 	if acks, nacks := conn.settled(); acks != 2 || nacks != 0 {
 		t.Errorf("acks, nacks = %d, %d; want 2, 0", acks, nacks)
 	}
-	if c := r.Counters(); c.Failed != 1 || c.Processed != 1 || c.DeadLettered != 0 {
+	if c := r.Counters(); c.Failed != 1 || c.Processed != 1 || c.Simulated != 2 || c.DeadLettered != 0 {
 		t.Errorf("counters = %+v", c)
 	}
 }

@@ -13,6 +13,10 @@ type Counters struct {
 	Processed int64
 	// Failed counts messages that could not be simulated.
 	Failed int64
+	// Simulated counts messages whose processing (decoding and simulation)
+	// finished, successfully or not; their results may still be on their
+	// way to the publishers.
+	Simulated int64
 	// DeadLettered counts failure envelopes the dead-letter publisher accepted.
 	DeadLettered int64
 	// InFlight is the number of messages taken and not yet settled.
@@ -36,6 +40,7 @@ func (r *Runtime) Counters() Counters {
 	c := Counters{
 		Processed:        r.processed.Load(),
 		Failed:           r.failed.Load(),
+		Simulated:        r.simulated.Load(),
 		DeadLettered:     r.deadLettered.Load(),
 		InFlight:         r.inFlight.Load(),
 		Undelivered:      r.undelivered.Load(),
