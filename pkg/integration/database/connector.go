@@ -38,6 +38,13 @@ type Connector struct {
 
 	flightMu sync.Mutex
 	inflight map[string]bool // keys handed out and not yet settled
+	// settleSeq numbers the settlements; settledAt holds the number of the
+	// last settlement of each key settled while a claim was running, and
+	// claims the settleSeq at the start of each running claim (see
+	// beginClaim).
+	settleSeq uint64
+	settledAt map[string]uint64
+	claims    map[uint64]int
 }
 
 var _ integration.Connector = (*Connector)(nil)

@@ -28,6 +28,8 @@ func quote(name string) string { return pgx.Identifier{name}.Sanitize() }
 // poll in batch mode). It reports whether more rows are probably waiting
 // (the claim returned a full batch and some of it was new).
 func (c *Connector) poll(ctx context.Context, pool *pgxpool.Pool, out chan<- *integration.Message) bool {
+	since, endClaim := c.beginClaim()
+	defer endClaim()
 	var rows []claimed
 	err := c.base.Do(ctx, "poll", func(actx context.Context) error {
 		var err error
@@ -43,9 +45,11 @@ func (c *Connector) poll(ctx context.Context, pool *pgxpool.Pool, out chan<- *in
 	fresh := make([]claimed, 0, len(rows))
 	for _, r := range rows {
 		switch {
-		case !c.track(r.keyText):
+		case !c.track(r.keyText, since):
 			// Already handed out and not settled (a plain query returns it
-			// again, or its lease ran out while in flight): skip it.
+			// again, or its lease ran out while in flight), or settled
+			// while the claim ran, so that the claim may have read the row
+			// as it was before its ack_query: skip it.
 		case r.err != nil:
 			c.untrack(r.keyText)
 			c.reject(ctx, pool, r)
@@ -133,11 +137,45 @@ func (c *Connector) handOver(ctx context.Context, pool *pgxpool.Pool, out chan<-
 	}
 }
 
-// track marks a key in flight; false when it already was.
-func (c *Connector) track(key string) bool {
+// beginClaim registers a claim that starts now and returns the settlement
+// number it starts after. A row settled after that number may have been
+// read by the claim in its state before the settlement (the claim's
+// snapshot predates the ack_query's commit), so track refuses it for this
+// claim: without that, a plain query polled while rows were being acked
+// handed some of them out again. endClaim forgets the settlements no
+// running claim can have missed.
+func (c *Connector) beginClaim() (since uint64, endClaim func()) {
 	c.flightMu.Lock()
 	defer c.flightMu.Unlock()
-	if c.inflight[key] {
+	since = c.settleSeq
+	if c.claims == nil {
+		c.claims = map[uint64]int{}
+	}
+	c.claims[since]++
+	return since, func() {
+		c.flightMu.Lock()
+		defer c.flightMu.Unlock()
+		if c.claims[since]--; c.claims[since] == 0 {
+			delete(c.claims, since)
+		}
+		oldest := c.settleSeq
+		for s := range c.claims {
+			oldest = min(oldest, s)
+		}
+		for key, seq := range c.settledAt {
+			if seq <= oldest {
+				delete(c.settledAt, key)
+			}
+		}
+	}
+}
+
+// track marks a key in flight for a claim begun after settlement since;
+// false when it is in flight already or was settled after since.
+func (c *Connector) track(key string, since uint64) bool {
+	c.flightMu.Lock()
+	defer c.flightMu.Unlock()
+	if c.inflight[key] || c.settledAt[key] > since {
 		return false
 	}
 	if c.inflight == nil {
@@ -147,10 +185,19 @@ func (c *Connector) track(key string) bool {
 	return true
 }
 
+// untrack ends a key's flight (its row was acked, released or rejected).
+// While a claim runs the settlement is numbered, see beginClaim.
 func (c *Connector) untrack(key string) {
 	c.flightMu.Lock()
 	defer c.flightMu.Unlock()
 	delete(c.inflight, key)
+	c.settleSeq++
+	if len(c.claims) > 0 {
+		if c.settledAt == nil {
+			c.settledAt = map[string]uint64{}
+		}
+		c.settledAt[key] = c.settleSeq
+	}
 }
 
 // claim runs the claim statement and encodes the rows.
