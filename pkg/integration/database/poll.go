@@ -26,10 +26,14 @@ func quote(name string) string { return pgx.Identifier{name}.Sanitize() }
 
 // poll claims rows and hands them to out (one message per row, or one per
 // poll in batch mode). It reports whether more rows are probably waiting
-// (the claim returned a full batch and some of it was new).
+// (the claim returned a full batch and some of it was new, or it returned
+// rows settled while it ran, which the next claim reads as they are now).
 func (c *Connector) poll(ctx context.Context, pool *pgxpool.Pool, out chan<- *integration.Message) bool {
 	since, endClaim := c.beginClaim()
 	defer endClaim()
+	if !c.claimReadsUnlocked() {
+		since = ^uint64(0) // the claim's lease stamp sees committed acks
+	}
 	var rows []claimed
 	err := c.base.Do(ctx, "poll", func(actx context.Context) error {
 		var err error
@@ -43,17 +47,23 @@ func (c *Connector) poll(ctx context.Context, pool *pgxpool.Pool, out chan<- *in
 		return false
 	}
 	fresh := make([]claimed, 0, len(rows))
+	stale := false // a row settled while the claim ran: poll again at once
 	for _, r := range rows {
-		switch {
-		case !c.track(r.keyText, since):
+		switch c.track(r.keyText, since) {
+		case inFlight:
 			// Already handed out and not settled (a plain query returns it
-			// again, or its lease ran out while in flight), or settled
-			// while the claim ran, so that the claim may have read the row
-			// as it was before its ack_query: skip it.
-		case r.err != nil:
-			c.untrack(r.keyText)
-			c.reject(ctx, pool, r)
+			// again, or its lease ran out while in flight): skip it.
+		case settledDuringClaim:
+			// The claim may have read the row as it was before its
+			// ack_query committed: skip it, and let the next claim, which
+			// reads the settled row, decide.
+			stale = true
 		default:
+			if r.err != nil {
+				c.untrack(r.keyText)
+				c.reject(ctx, pool, r)
+				continue
+			}
 			fresh = append(fresh, r)
 		}
 	}
@@ -62,7 +72,7 @@ func (c *Connector) poll(ctx context.Context, pool *pgxpool.Pool, out chan<- *in
 	} else {
 		c.emitRows(ctx, pool, out, fresh)
 	}
-	return len(rows) >= c.opts.batchSize() && len(fresh) > 0
+	return stale || len(rows) >= c.opts.batchSize() && len(fresh) > 0
 }
 
 // emitRows hands out one message per row.
@@ -137,6 +147,15 @@ func (c *Connector) handOver(ctx context.Context, pool *pgxpool.Pool, out chan<-
 	}
 }
 
+// claimReadsUnlocked reports whether the claim statement may return a row
+// as it was before a concurrent ack_query committed: a user query without
+// the lease parameter ($1), a plain SELECT. The table claim (and a query
+// that stamps a lease with $1, an UPDATE … RETURNING) locks each row it
+// returns and re-reads it after a concurrent update commits, so an acked
+// row is not returned; skipping a row it returned would also leave that
+// row leased until the lease expires.
+func (c *Connector) claimReadsUnlocked() bool { return c.opts.Query != "" && c.params == 0 }
+
 // beginClaim registers a claim that starts now and returns the settlement
 // number it starts after. A row settled after that number may have been
 // read by the claim in its state before the settlement (the claim's
@@ -170,19 +189,31 @@ func (c *Connector) beginClaim() (since uint64, endClaim func()) {
 	}
 }
 
-// track marks a key in flight for a claim begun after settlement since;
-// false when it is in flight already or was settled after since.
-func (c *Connector) track(key string, since uint64) bool {
+// trackResult is the outcome of track.
+type trackResult int
+
+const (
+	tracked            trackResult = iota // now in flight
+	inFlight                              // in flight already
+	settledDuringClaim                    // settled after the claim began
+)
+
+// track marks a key in flight for a claim begun after settlement since,
+// unless it is in flight already or was settled after since.
+func (c *Connector) track(key string, since uint64) trackResult {
 	c.flightMu.Lock()
 	defer c.flightMu.Unlock()
-	if c.inflight[key] || c.settledAt[key] > since {
-		return false
+	switch {
+	case c.inflight[key]:
+		return inFlight
+	case c.settledAt[key] > since:
+		return settledDuringClaim
 	}
 	if c.inflight == nil {
 		c.inflight = map[string]bool{}
 	}
 	c.inflight[key] = true
-	return true
+	return tracked
 }
 
 // untrack ends a key's flight (its row was acked, released or rejected).

@@ -10,7 +10,7 @@ func TestTrackRefusesRowsSettledDuringTheClaim(t *testing.T) {
 	c := &Connector{}
 
 	// Settled before any claim: nothing is remembered.
-	if !c.track("early", 0) {
+	if c.track("early", 0) != tracked {
 		t.Fatal("first track of a key refused")
 	}
 	c.untrack("early")
@@ -19,25 +19,25 @@ func TestTrackRefusesRowsSettledDuringTheClaim(t *testing.T) {
 	}
 
 	sinceA, endA := c.beginClaim()
-	if !c.track("early", sinceA) {
+	if c.track("early", sinceA) != tracked {
 		t.Fatal("a key settled before the claim began was refused")
 	}
-	if !c.track("a", sinceA) {
+	if c.track("a", sinceA) != tracked {
 		t.Fatal("track a")
 	}
-	if c.track("a", sinceA) {
+	if c.track("a", sinceA) != inFlight {
 		t.Fatal("a key in flight was tracked twice")
 	}
 	c.untrack("a") // acked while claim A runs
 
 	sinceB, endB := c.beginClaim() // begins after the ack of "a"
-	if !c.track("a", sinceB) {
+	if c.track("a", sinceB) != tracked {
 		t.Fatal("claim B began after the settlement of a and was refused it")
 	}
 	c.untrack("a")
 	endB()
 	// Claim A is still running and began before both settlements of "a".
-	if c.track("a", sinceA) {
+	if c.track("a", sinceA) != settledDuringClaim {
 		t.Fatal("claim A took a key settled while it ran")
 	}
 	endA()
@@ -46,7 +46,7 @@ func TestTrackRefusesRowsSettledDuringTheClaim(t *testing.T) {
 	}
 	sinceC, endC := c.beginClaim()
 	defer endC()
-	if !c.track("a", sinceC) {
+	if c.track("a", sinceC) != tracked {
 		t.Fatal("a later claim was refused a settled key (its ack may have failed: it must come back)")
 	}
 }
