@@ -73,9 +73,8 @@ func (s *SimProcessor) Process(ctx context.Context, msg *integration.Message) (R
 	}
 	src := schema.Source{ConnectorID: msg.ConnectorID, Position: msg.Position}
 	id = schema.SimulationIDFor(id, src)
-	env := schema.Success(src, id, res.Params, res.Features, s.cfg.Now())
-	env.EventID = schema.EventID(msg.ConnectorID, msg.Position)
-	body, err := env.MarshalShared() // each publisher applies its payload_format and nonfinite (schema.Formatter)
+	env := schema.Success(src, id, res.Params, res.Features, s.cfg.Now()) // sets EventID from src
+	body, err := env.MarshalShared()                                      // each publisher applies its payload_format and nonfinite (schema.Formatter)
 	if err != nil {
 		return Result{}, fmt.Errorf("encode result: %w", err)
 	}
@@ -95,8 +94,7 @@ func (s *SimProcessor) Failure(msg *integration.Message, cause error) Result {
 		}
 	}
 	id = schema.SimulationIDFor(id, src)
-	env := schema.Failure(src, id, original, integration.RedactError(cause), s.cfg.Now())
-	env.EventID = schema.EventID(msg.ConnectorID, msg.Position)
+	env := schema.Failure(src, id, original, integration.RedactError(cause), s.cfg.Now()) // sets EventID from src
 	body, err := env.Marshal()
 	if err != nil {
 		// A payload the encoder refuses (NaN inside valid-looking JSON is
