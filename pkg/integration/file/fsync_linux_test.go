@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestSyncerAsyncFsync: on Linux the syncer queues the fsync through AIO
@@ -38,20 +40,22 @@ func TestSyncerAsyncFsync(t *testing.T) {
 		t.Fatalf("file holds %d bytes (%v), want %d", len(data), err, 50*len("line\n"))
 	}
 
-	// A descriptor the kernel no longer knows: the error comes back.
-	g, err := os.OpenFile(filepath.Join(t.TempDir(), "x"), os.O_WRONLY|os.O_CREATE, 0o644)
+	// A descriptor the kernel refuses for I/O (O_PATH): the kernel's
+	// error comes back. (Closing a descriptor behind an os.File's back
+	// would leave the File to close a reused number later.)
+	g, err := os.OpenFile(path, unix.O_PATH|unix.O_CLOEXEC, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer g.Close()
 	gs := newSyncer(g)
 	defer gs.close()
-	fd := int(g.Fd())
-	if err := syscall.Close(fd); err != nil { // behind os.File's back
-		t.Fatal(err)
-	}
 	err = gs.sync()
 	if !errors.Is(err, syscall.EBADF) {
-		t.Fatalf("sync of a closed descriptor: %v, want EBADF", err)
+		t.Fatalf("sync of an O_PATH descriptor: %v, want EBADF", err)
+	}
+	if gs.async == nil {
+		t.Fatal("EBADF came from the plain fsync fallback, not from io_submit")
 	}
 	// A closed os.File: the error of os.File, and no request queued.
 	if err := f.Close(); err != nil {
