@@ -84,43 +84,60 @@ func newRowBuffers(n int) rowBuffers {
 // engine's arrays. A negative RandomSeed is rejected with the reference's
 // "expected non-negative integer" (*ConfigError, parameter random_seed).
 func NewEngine(cfg EngineConfig, opts ...Option) (*Engine, error) {
-	if err := cfg.Validate(); err != nil {
+	if err := validateForEngine(cfg); err != nil {
 		return nil, err
 	}
+	o := resolveOptions(cfg, opts)
+	e := newEngineArrays(cfg.GridSize)
+	e.configure(cfg)
+	if o.workers > 1 {
+		e.workers = newWorkerPool(e, o.workers)
+	}
+	return e, nil
+}
+
+// validateForEngine is NewEngine's check of cfg.
+func validateForEngine(cfg EngineConfig) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
 	if cfg.RandomSeed != nil && *cfg.RandomSeed < 0 {
-		return nil, &ConfigError{"random_seed", float64(*cfg.RandomSeed), "expected non-negative integer"}
+		return &ConfigError{"random_seed", float64(*cfg.RandomSeed), "expected non-negative integer"}
 	}
-	o := options{workers: defaultWorkers(cfg)}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	n := cfg.GridSize
+	return nil
+}
+
+// newEngineArrays allocates the arrays of an n x n engine, not yet
+// configured.
+func newEngineArrays(n int) *Engine {
 	cells := n * n
 	buf := make([]float64, 6*cells+n)
-	e := &Engine{
-		cfg:   cfg,
-		n:     n,
-		sigma: math.Sqrt(cfg.JitterVar),
-		v:     buf[0*cells : 1*cells : 1*cells],
-		a:     buf[1*cells : 2*cells : 2*cells],
-		b:     buf[2*cells : 3*cells : 3*cells],
-		v2:    buf[3*cells : 4*cells : 4*cells],
-		a2:    buf[4*cells : 5*cells : 5*cells],
-		b2:    buf[5*cells : 6*cells : 6*cells],
-		zero:  buf[6*cells:],
-		lap:   newRowBuffers(n),
+	return &Engine{
+		n:    n,
+		v:    buf[0*cells : 1*cells : 1*cells],
+		a:    buf[1*cells : 2*cells : 2*cells],
+		b:    buf[2*cells : 3*cells : 3*cells],
+		v2:   buf[3*cells : 4*cells : 4*cells],
+		a2:   buf[4*cells : 5*cells : 5*cells],
+		b2:   buf[5*cells : 6*cells : 6*cells],
+		zero: buf[6*cells:],
+		lap:  newRowBuffers(n),
 	}
+}
+
+// configure sets the configuration of a validated cfg whose grid size is
+// e's. Everything else the configuration drives is redrawn by Simulate.
+func (e *Engine) configure(cfg EngineConfig) {
+	e.cfg = cfg
+	e.sigma = math.Sqrt(cfg.JitterVar)
 	e.k = newKernelConsts(cfg, e.sigma)
+	e.bc = bcPeriodic
 	switch cfg.BoundaryCondition {
 	case BoundaryNeumann:
 		e.bc = bcNeumann
 	case BoundaryDirichlet:
 		e.bc = bcDirichlet
 	}
-	if o.workers > 1 {
-		e.workers = newWorkerPool(e, o.workers)
-	}
-	return e, nil
 }
 
 // Config returns the engine configuration.

@@ -27,6 +27,15 @@ func WithWorkers(n int) Option {
 // add CPU time, so jitter runs stay sequential by default.
 const parallelMinGrid = 512
 
+// resolveOptions applies opts over the defaults for cfg.
+func resolveOptions(cfg EngineConfig, opts []Option) options {
+	o := options{workers: defaultWorkers(cfg)}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
 func defaultWorkers(cfg EngineConfig) int {
 	if cfg.GridSize < parallelMinGrid || cfg.QuantumJitter {
 		return 1

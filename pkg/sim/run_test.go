@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -160,5 +161,96 @@ func TestRunBetweenStepsCalledAfterEveryStep(t *testing.T) {
 	}
 	if hooked.Features != plain.Features || hooked.Metrics != plain.Metrics {
 		t.Fatal("the hook changed the result")
+	}
+}
+
+// freshRun is Run without the scratch pool: a new engine and a new stream.
+func freshRun(t *testing.T, p Params, fcfg features.Config) (features.Vector, Metrics) {
+	t.Helper()
+	eng, err := NewEngine(p.EngineConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := features.NewStream(p.GridSize, fcfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := eng.Simulate(p.Steps, p.TuringEnabled, func(_ int, f []float64) error { return st.Add(f) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := st.Features()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v, m
+}
+
+// TestRunReusesScratchWithoutCarryOver runs configurations that differ in
+// everything the pooled engine and stream keep (boundary, jitter, Turing,
+// steps, feature thresholds and window) back to back on one grid size, in
+// two orders, and compares each with a run on fresh buffers.
+func TestRunReusesScratchWithoutCarryOver(t *testing.T) {
+	type variant struct {
+		p    Params
+		fcfg features.Config
+	}
+	var vs []variant
+	for k, bc := range []string{BoundaryPeriodic, BoundaryNeumann, BoundaryDirichlet} {
+		for _, jitter := range []bool{false, true} {
+			seed := int64(7 + k)
+			p := DefaultParams()
+			p.GridSize, p.Steps, p.Seed = 24, 20+5*k, &seed
+			p.BoundaryCondition, p.QuantumJitter, p.TuringEnabled = bc, jitter, k != 1
+			fc := features.DefaultConfig()
+			if jitter {
+				fc.ThresholdLowMV, fc.StabilityWindow = -75, 3
+			}
+			vs = append(vs, variant{p, fc})
+		}
+	}
+	want := make([]features.Vector, len(vs))
+	wantM := make([]Metrics, len(vs))
+	for i, v := range vs {
+		want[i], wantM[i] = freshRun(t, v.p, v.fcfg)
+	}
+	for _, order := range [][]int{{0, 1, 2, 3, 4, 5}, {5, 3, 1, 4, 0, 2, 5, 0}} {
+		for _, i := range order {
+			r, err := Run(t.Context(), vs[i].p, RunOptions{Features: vs[i].fcfg})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Features != want[i] || r.Metrics != wantM[i] {
+				t.Fatalf("variant %d after reuse:\n got %+v %+v\nwant %+v %+v", i, r.Features, r.Metrics, want[i], wantM[i])
+			}
+		}
+	}
+}
+
+// TestRunKeepsBuffersBetweenRuns: a run at a pooled grid size allocates a
+// small fraction of its buffers (about 90 N^2 bytes) once the pool holds
+// them.
+func TestRunKeepsBuffersBetweenRuns(t *testing.T) {
+	if raceEnabled {
+		t.Skip("under -race sync.Pool drops a quarter of its puts on purpose")
+	}
+	p := DefaultParams()
+	p.GridSize, p.Steps = 32, 8
+	if _, err := Run(t.Context(), p, RunOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	const runs = 50
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range runs {
+		if _, err := Run(t.Context(), p, RunOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runtime.ReadMemStats(&after)
+	// A collection empties the pool at most twice in a row (victim cache),
+	// which costs two sets of buffers over the 50 runs: ~7 KB a run.
+	if per := (after.TotalAlloc - before.TotalAlloc) / runs; per > 16<<10 {
+		t.Fatalf("a run at grid 32 allocates %d bytes with the pool, want < 16 KiB (its buffers are ~180 KiB)", per)
 	}
 }

@@ -66,6 +66,25 @@ func NewStream(n int, c Config) (*Stream, error) {
 	}, nil
 }
 
+// Reset empties the Stream and sets its config, keeping its buffers, so
+// that one Stream serves many runs of the same grid size without
+// allocating. After Reset the Stream behaves as a new one from
+// NewStream(n, c).
+func (s *Stream) Reset(c Config) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	s.cfg, s.th = c, newThresholds(c)
+	s.t, s.run, s.tStable = 0, 0, 0
+	s.dvSum.Reset()
+	s.dvMax = math.Inf(-1)
+	s.energy = s.energy[:0]
+	return nil
+}
+
+// GridSize returns n, the side of the fields the Stream takes.
+func (s *Stream) GridSize() int { return s.n }
+
 // Len returns the number of snapshots added.
 func (s *Stream) Len() int { return s.t }
 
