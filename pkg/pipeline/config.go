@@ -21,12 +21,16 @@ const (
 	maxInFlightLimit      = 1 << 16
 	// DefaultInFlightPerWorker × Workers is the default MaxInFlight. A
 	// message keeps its slot until its publishers confirmed it (an fsync, a
-	// broker round trip: about a millisecond or two) and its source
-	// acknowledged it; with sub-millisecond simulations a window of a few
-	// messages per worker left the workers waiting for slots (about 45 %
-	// of the engine bound at grid 32 with 2 × Workers, docs/BENCHMARKS.md).
-	// It also bounds the duplicates after a crash.
-	DefaultInFlightPerWorker = 16
+	// broker round trip) and its source acknowledged it, and the publishers
+	// are flushed every half window (Runtime.groupCommit), so half the
+	// window must cover a flush and the settling after it while the
+	// workers go on. With simulations of a third of a millisecond a window
+	// of 2 × Workers left the workers waiting for slots (about 45 % of the
+	// engine bound at grid 32), and 16 × Workers still did whenever an
+	// fsync took a few milliseconds (file → JSON Lines at 61–65 % of the
+	// bound, 73 % with 32 × Workers; docs/BENCHMARKS.md). It also bounds
+	// the duplicates after a crash.
+	DefaultInFlightPerWorker = 32
 )
 
 // Result is what a [Processor] produces for one message: the routing key,

@@ -73,16 +73,12 @@ func (r *Runtime) handle(ctx context.Context, f *flight) {
 		}
 		f.stage, f.res = stageFailure, r.failure(f.msg, err)
 		r.send(ctx, f, []Publisher{r.cfg.DeadLetter})
-		if r.saturated() {
-			r.kickFlush(ctx)
-		}
+		r.groupCommit(ctx)
 		return
 	}
 	f.stage, f.res = stageResult, res
 	r.send(ctx, f, r.cfg.Publishers)
-	if r.saturated() {
-		r.kickFlush(ctx)
-	}
+	r.groupCommit(ctx)
 }
 
 // process runs the processor, turning a panic into an error.

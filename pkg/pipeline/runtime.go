@@ -38,6 +38,9 @@ type Runtime struct {
 	paused     atomic.Bool
 	flushing   atomic.Bool
 	flushAgain atomic.Bool
+	// unflushed counts the outcomes handed to publishers since the last
+	// flush began (see groupCommit).
+	unflushed atomic.Int64
 
 	processed        atomic.Int64
 	simulated        atomic.Int64
@@ -232,11 +235,21 @@ func (r *Runtime) acquire(ctx, workCtx context.Context) bool {
 	}
 }
 
-// saturated reports that at least half of the in-flight slots are taken.
-// Flushing from then on (group commit: results published while one flush
-// runs go out with the next) keeps the other half of the window feeding
-// the workers, instead of stopping until the whole window is published.
-func (r *Runtime) saturated() bool { return 2*len(r.sem) >= cap(r.sem) }
+// groupCommit is called after an outcome was handed to the publishers. Once
+// half the window's worth of outcomes has been handed over since the last
+// flush began, it flushes the publishers at once instead of waiting for
+// their batch timeouts: the other half of the window keeps the workers fed
+// while the flush runs, and outcomes handed over during a flush go out
+// together with the next one (group commit). Counting outcomes since the
+// last flush, not slots taken, keeps every flush about half a window long:
+// a window that stays full while a flush runs would otherwise start a new
+// flush for every message (one write and one fsync each for a JSON Lines
+// file, whose journal commits then take the CPU the simulations need).
+func (r *Runtime) groupCommit(ctx context.Context) {
+	if 2*r.unflushed.Add(1) >= int64(cap(r.sem)) {
+		r.kickFlush(ctx)
+	}
+}
 
 // kickFlush flushes every publisher in the background. Kicks that arrive
 // during a flush cause one more flush, so a result published while a flush
@@ -249,6 +262,9 @@ func (r *Runtime) kickFlush(ctx context.Context) {
 	go func() {
 		for {
 			for r.flushAgain.Swap(false) {
+				// Outcomes handed over from here on may miss this flush:
+				// they count towards the next.
+				r.unflushed.Store(0)
 				r.flushAll(ctx)
 			}
 			r.flushing.Store(false)

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -488,5 +489,37 @@ func TestConnectGivesUpAfterAttempts(t *testing.T) {
 	}
 	if r.Ready() {
 		t.Error("ready without a connection")
+	}
+}
+
+// flushCounter is a memPublisher that counts Flush calls.
+type flushCounter struct {
+	memPublisher
+	flushes atomic.Int32
+}
+
+func (p *flushCounter) Flush(context.Context) error {
+	p.flushes.Add(1)
+	return nil
+}
+
+// TestGroupCommitFlushesEveryHalfWindow: a flush starts once half the
+// window's worth of outcomes has been handed over since the last flush
+// began, however many slots are taken (none here).
+func TestGroupCommitFlushesEveryHalfWindow(t *testing.T) {
+	pub := &flushCounter{memPublisher: memPublisher{id: "out"}}
+	r := newTestRuntime(t, Config{Connector: Connector{Connector: &sliceConnector{}},
+		Publishers: []Publisher{{Name: "out", Publisher: pub}}, Workers: 2, MaxInFlight: 8})
+	for round := int32(1); round <= 3; round++ {
+		for range 3 {
+			r.groupCommit(t.Context())
+		}
+		time.Sleep(10 * time.Millisecond) // a flush would have started by now
+		if n := pub.flushes.Load(); n != round-1 {
+			t.Fatalf("round %d: %d flushes after 3 of 4 outcomes, want %d", round, n, round-1)
+		}
+		r.groupCommit(t.Context())
+		waitFor(t, func() bool { return pub.flushes.Load() == round })
+		waitFor(t, func() bool { return !r.flushing.Load() })
 	}
 }
