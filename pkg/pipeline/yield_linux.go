@@ -1,46 +1,53 @@
 package pipeline
 
 import (
+	"encoding/binary"
 	"os"
 
 	"golang.org/x/sys/unix"
 )
 
-// newYielder returns a yielder that parks on a timerfd (see yielder). When
-// the timerfd cannot be created (a seccomp profile that forbids it, say) it
+// newYielder returns a yielder that parks on an eventfd (see yielder). When
+// the eventfd cannot be created (a seccomp profile that forbids it, say) it
 // falls back to sleepPark.
+//
+// The park writes to the eventfd and then waits for it in the network
+// poller: the write makes the descriptor readable, which the poller records
+// whether the wait starts before or after it, so the event cannot be
+// missed; the poll that reports it is the scheduler's own non-blocking one.
+// An eventfd is used rather than a timerfd armed to fire at once (the
+// previous version): arming a timer programs the host's timer, which on a
+// paravirtualised guest cost 22–31 µs a park against 7 µs for the write
+// (BenchmarkWorkerYield).
 func newYielder() *yielder {
-	fd, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC)
+	fd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
 	if err != nil {
 		return &yielder{park: sleepPark}
 	}
-	f := os.NewFile(uintptr(fd), "yield-timerfd") // non-blocking: registered with the poller
+	f := os.NewFile(uintptr(fd), "yield-eventfd") // non-blocking: registered with the poller
 	rc, err := f.SyscallConn()
 	if err != nil {
 		f.Close()
 		return &yielder{park: sleepPark}
 	}
-	// Fire 1 ns after arming: the event is queued in epoll at once, and the
-	// poll that finds it is the scheduler's own non-blocking one.
-	spec := unix.ItimerSpec{Value: unix.Timespec{Nsec: 1}}
+	var one [8]byte // an eventfd write adds a native-endian uint64
+	binary.NativeEndian.PutUint64(one[:], 1)
 	var buf [8]byte
-	var armed bool
-	var armErr error
+	var signalled bool
+	var signalErr error
 	wait := func(fd uintptr) bool {
-		if !armed {
-			// Arm, then park (return false) without reading: the event
-			// cannot be missed, since readiness is recorded by the poller
-			// whether it fires before or after the park.
-			armed = true
-			armErr = unix.TimerfdSettime(int(fd), 0, &spec, nil)
-			return armErr != nil
+		if !signalled {
+			// Signal, then park (return false) without reading.
+			signalled = true
+			_, signalErr = unix.Write(int(fd), one[:])
+			return signalErr != nil
 		}
-		_, err := unix.Read(int(fd), buf[:])
+		_, err := unix.Read(int(fd), buf[:]) // resets the counter
 		return err != unix.EAGAIN
 	}
 	park := func() {
-		armed, armErr = false, nil
-		if err := rc.Read(wait); err != nil || armErr != nil {
+		signalled, signalErr = false, nil
+		if err := rc.Read(wait); err != nil || signalErr != nil {
 			sleepPark()
 		}
 	}
