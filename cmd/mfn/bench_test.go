@@ -382,7 +382,7 @@ func BenchmarkStatusUnderLoad(b *testing.B) {
 	if err := os.MkdirAll(in, 0o755); err != nil {
 		b.Fatal(err)
 	}
-	writeParamFiles(b, in, 4000, 64, 64)
+	writeParamFiles(b, in, 12000, 64, 64) // more than the pipeline drains in 5 000 requests
 	rt := benchRuntime(b, fileJSONLYAML(in, dir), 0)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(rt)
