@@ -158,6 +158,15 @@ func (l *lane) release() {
 	l.recs = l.recs[:0]
 }
 
+// abandon gives up the lane's buffers after a write that did not finish:
+// WriteMessages returns when its context ends, while kafka-go's connection
+// goroutine may still be encoding the request from the records, their
+// headers and keys (and the Writer keeps the batch to write it later). The
+// next run allocates new buffers instead of overwriting those.
+func (l *lane) abandon() {
+	l.recs, l.hdrs, l.keys = nil, nil, nil
+}
+
 // grow returns s resized to n, reusing its array when large enough.
 func grow[T any](s []T, n int) []T {
 	if cap(s) >= n {
@@ -217,6 +226,9 @@ func (p *producer) sendBatch(ctx context.Context, msgs []integration.Outgoing) (
 	}
 	var we kafkago.WriteErrors
 	if !errors.As(err, &we) || len(we) != n {
+		// Not a per-record answer from the broker: the write may still be
+		// in progress (a timeout, a cancellation, a broken connection).
+		l.abandon()
 		return 0, p.classify(ctx, actx, err)
 	}
 	for i, e := range we {
