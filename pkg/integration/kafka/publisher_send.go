@@ -158,11 +158,11 @@ func (l *lane) release() {
 	l.recs = l.recs[:0]
 }
 
-// abandon gives up the lane's buffers after a write that did not finish:
-// WriteMessages returns when its context ends, while kafka-go's connection
-// goroutine may still be encoding the request from the records, their
-// headers and keys (and the Writer keeps the batch to write it later). The
-// next run allocates new buffers instead of overwriting those.
+// abandon gives up the lane's buffers after a write that failed:
+// WriteMessages returns when its context ends, or when a batch's round trip
+// gives up, while kafka-go's connection goroutine may still be encoding the
+// request from the records, their headers and keys. The next run allocates
+// new buffers instead of overwriting those.
 func (l *lane) abandon() {
 	l.recs, l.hdrs, l.keys = nil, nil, nil
 }
@@ -224,11 +224,13 @@ func (p *producer) sendBatch(ctx context.Context, msgs []integration.Outgoing) (
 	if err == nil {
 		return n, stop
 	}
+	// The request may still be in progress: a timeout or a cancellation
+	// returns at once, and so does a batch whose round trip gave up while
+	// the connection goroutine was still writing it (WriteErrors then
+	// carries the timeout for every record).
+	l.abandon()
 	var we kafkago.WriteErrors
 	if !errors.As(err, &we) || len(we) != n {
-		// Not a per-record answer from the broker: the write may still be
-		// in progress (a timeout, a cancellation, a broken connection).
-		l.abandon()
 		return 0, p.classify(ctx, actx, err)
 	}
 	for i, e := range we {
