@@ -36,19 +36,29 @@ const yieldEvery = time.Millisecond
 // runtime.Gosched afterwards lets the goroutines woken by the same poll run
 // before the next simulation instead of after it.
 type yielder struct {
-	park func() // parks the goroutine through the network poller
-	stop func()
+	park  func() // parks the goroutine through the network poller
+	stop  func()
+	steps int // simulation steps seen by step
 }
 
 // lastPoll is when a worker of this process last parked to poll the
-// network (UnixNano). One poll serves every goroutine of the process, so
-// the workers take turns rather than each polling every yieldEvery.
+// network, in nanoseconds since clockStart. One poll serves every goroutine
+// of the process, so the workers take turns rather than each polling every
+// yieldEvery.
 var lastPoll atomic.Int64
+
+// clockStart is the origin of lastPoll: time.Since reads only the
+// monotonic clock, half the cost of time.Now (54 against 29 ns on a
+// kvm-clock guest), and due runs between simulation steps.
+var clockStart = time.Now()
+
+// monoNow is the monotonic time since clockStart in nanoseconds.
+func monoNow() int64 { return int64(time.Since(clockStart)) }
 
 // due reports whether this worker should poll now, and if so records the
 // poll for the process.
 func due() bool {
-	now := time.Now().UnixNano()
+	now := monoNow()
 	last := lastPoll.Load()
 	return now-last >= int64(yieldEvery) && lastPoll.CompareAndSwap(last, now)
 }
@@ -70,10 +80,16 @@ func (y *yielder) between() {
 // keeps the network answered within about yieldEvery however long one
 // simulation takes (a grid 256 run takes seconds).
 func (y *yielder) step() {
-	if due() {
+	y.steps++
+	if y.steps%stepsPerCheck == 0 && due() {
 		y.poll()
 	}
 }
+
+// stepsPerCheck: step looks at the clock every few steps only. A step takes
+// 5 µs at grid 32, so the poll is still at most 20 µs late there, and the
+// clock read (about 30 ns) costs a quarter as much.
+const stepsPerCheck = 4
 
 // poll parks through the network poller and lets what it woke run. When
 // the goroutines woken took a while (a /status request was served, say),
@@ -89,7 +105,7 @@ func (y *yielder) poll() {
 			break
 		}
 	}
-	lastPoll.Store(time.Now().UnixNano())
+	lastPoll.Store(monoNow())
 }
 
 const (

@@ -78,14 +78,14 @@ func TestYielderPollServesTheNetwork(t *testing.T) {
 }
 
 func TestYielderDueOncePerInterval(t *testing.T) {
-	lastPoll.Store(0)
+	lastPoll.Store(monoNow() - int64(yieldEvery))
 	if !due() {
 		t.Fatal("first call: not due")
 	}
 	if due() {
 		t.Fatal("second call right after the first: due again")
 	}
-	lastPoll.Store(time.Now().Add(-yieldEvery).UnixNano())
+	lastPoll.Store(monoNow() - int64(yieldEvery))
 	if !due() {
 		t.Fatal("a yieldEvery after the last poll: not due")
 	}
@@ -96,7 +96,7 @@ func TestYielderDueOncePerInterval(t *testing.T) {
 func TestSimProcessorPollsBetweenSteps(t *testing.T) {
 	parks := 0
 	y := &yielder{park: func() { parks++ }}
-	lastPoll.Store(0) // the first step's check is due
+	lastPoll.Store(monoNow() - int64(yieldEvery)) // the first check is due
 	p := NewSimProcessor(SimConfig{})
 	msg := integration.NewMessage("c", "0", []byte(`{"grid_size":16,"steps":10,"seed":1}`), time.Now(), nil)
 	if _, err := p.Process(withYielder(t.Context(), y), msg); err != nil {
