@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mfn-io/mfn-operator/pkg/sim"
 	"github.com/mfn-io/mfn-operator/pkg/sim/features"
 )
 
@@ -25,15 +26,36 @@ func BenchmarkDecodeInput(b *testing.B) {
 	}
 }
 
+// BenchmarkResultMarshal: "sim.Params" is the pipeline's envelope (the
+// reflection-free path of appendResult), "sim.Params-reflect" the same
+// through encoding/json, "raw" one with json.RawMessage params
+// (encoding/json).
 func BenchmarkResultMarshal(b *testing.B) {
 	src := Source{ConnectorID: "kafka-mfn-simulation-params", Position: "mfn-simulation-params/3/1042"}
 	f := features.Vector{DBox: 1.584, DR2: 0.97, VMin: -82.1, VMax: -41, VMean: -67.5, VStd: 9.8, TStable: 50, FActive: 0.42}
-	params := json.RawMessage(`{"grid_size":64,"steps":100,"alpha":0.18,"seed":42}`)
+	seed := int64(42)
+	p := sim.DefaultParams()
+	p.Seed = &seed
 	at := time.Date(2025, 12, 4, 12, 0, 0, 0, time.UTC)
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := Success(src, "sim-456", params, f, at).Marshal(); err != nil {
-			b.Fatal(err)
-		}
+	for name, params := range map[string]any{
+		"sim.Params": p,
+		"raw":        json.RawMessage(`{"grid_size":64,"steps":100,"alpha":0.18,"seed":42}`),
+	} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Success(src, "sim-456", params, f, at).MarshalShared(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
+	b.Run("sim.Params-reflect", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := Marshal(Success(src, "sim-456", p, f, at)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

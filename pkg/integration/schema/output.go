@@ -97,7 +97,12 @@ func Failure(src Source, simulationID string, params any, errText string, at tim
 
 // Marshal returns the compact JSON of r without HTML escaping. A
 // non-finite number anywhere is an integration.Invalid error.
-func (r Result) Marshal() ([]byte, error) { return Marshal(r) }
+func (r Result) Marshal() ([]byte, error) {
+	if body, ok := appendResult(nil, r); ok {
+		return body, nil
+	}
+	return Marshal(r)
+}
 
 // Marshal is the compact, non-HTML-escaping JSON encoding used for every
 // outgoing body. Values that cannot be encoded (NaN, ±Inf, channels…) are

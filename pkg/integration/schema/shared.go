@@ -20,6 +20,9 @@ var sharedNonFinite = []byte(`{"nonfinite":`)
 // (nonfinite reject, the default) or drops the key (nonfinite null). Such a
 // body must only reach publishers through a Formatter.
 func (r Result) MarshalShared() ([]byte, error) {
+	if body, ok := appendResult(nil, r); ok {
+		return body, nil
+	}
 	body, err := Marshal(r)
 	if err == nil {
 		return body, nil
