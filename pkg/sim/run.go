@@ -200,10 +200,11 @@ func (a *featureAccumulator) features(final []float64) (features.Vector, error) 
 }
 
 // maxPooledGrid is the largest grid whose buffers Run keeps for the next
-// run. Below it the allocation and collection of the buffers (about 90 N^2
-// bytes, 170 KB at 32 x 32) cost several percent of a run when every core
-// runs simulations; above it a run costs so much more than its buffers that
-// keeping them would only hold memory.
+// run. Below it the allocation and collection of the buffers (about
+// 106 N^2 bytes and a 64 KiB summation block: 186 KB at 32 x 32) cost
+// several percent of a run when every core runs simulations; above it a
+// run costs so much more than its buffers that keeping them would only
+// hold memory.
 const maxPooledGrid = 256
 
 // runScratch is the engine and feature stream of one run.

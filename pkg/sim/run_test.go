@@ -228,7 +228,7 @@ func TestRunReusesScratchWithoutCarryOver(t *testing.T) {
 }
 
 // TestRunKeepsBuffersBetweenRuns: a run at a pooled grid size allocates a
-// small fraction of its buffers (about 90 N^2 bytes) once the pool holds
+// small fraction of its buffers (186 KB at grid 32) once the pool holds
 // them.
 func TestRunKeepsBuffersBetweenRuns(t *testing.T) {
 	if raceEnabled {
