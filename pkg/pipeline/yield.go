@@ -25,9 +25,9 @@ const yieldEvery = time.Millisecond
 // before it polls the network. Parking in time.Sleep does reach the poll,
 // but when the P finds nothing else to run it sleeps in epoll_wait, whose
 // timeout has millisecond resolution: a 1 µs sleep then lasts 1 ms. Two
-// goroutines alternating 1 ms of work with such a sleep lost 16–19 % of
-// their throughput to it on a 2-core VM, against 2 % with the eventfd park
-// (BenchmarkWorkerYield).
+// goroutines alternating 1 ms of work with such a sleep lost 16–27 % of
+// their throughput to it on 2-core VMs, against under 1.5 % with the
+// eventfd park (BenchmarkWorkerYield).
 //
 // On Linux the worker parks instead on an eventfd it has just signalled
 // (yield_linux.go): the P's search for work then polls the network without
