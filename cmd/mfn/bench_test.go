@@ -170,7 +170,7 @@ type roundRun func(b *testing.B, n int) roundResult
 // elapsed wall time, with the process's user and system CPU time over the
 // same span.
 type roundResult struct {
-	msgs                int
+	msgs               int
 	elapsed, user, sys time.Duration
 }
 
