@@ -122,6 +122,21 @@ var _ = Describe("Admission", func() {
 		Entry("kafka autoOffsetReset outside the enum", "mfn_v1alpha1_connector_kafka.yaml",
 			`{spec: {kafka: {autoOffsetReset: smallest}}}`,
 			`Unsupported value: "smallest"`),
+		Entry("kafka sessionTimeout below the broker minimum", "mfn_v1alpha1_connector_kafka.yaml",
+			`{spec: {kafka: {sessionTimeout: 5s}}}`,
+			"sessionTimeout must be between 6s and 30m"),
+		Entry("kafka rebalanceTimeout above 30m", "mfn_v1alpha1_connector_kafka.yaml",
+			`{spec: {kafka: {rebalanceTimeout: 31m}}}`,
+			"rebalanceTimeout must be between 1s and 30m"),
+		Entry("kafka heartbeatInterval of 0", "mfn_v1alpha1_connector_kafka.yaml",
+			`{spec: {kafka: {heartbeatInterval: 0s}}}`,
+			"heartbeatInterval must be greater than 0 and at most 10m"),
+		Entry("kafka heartbeatInterval not below sessionTimeout", "mfn_v1alpha1_connector_kafka.yaml",
+			`{spec: {kafka: {sessionTimeout: 6s, heartbeatInterval: 6s}}}`,
+			"heartbeatInterval must be less than sessionTimeout (defaults 3s and 30s)"),
+		Entry("kafka heartbeatInterval not below the default sessionTimeout", "mfn_v1alpha1_connector_kafka.yaml",
+			`{spec: {kafka: {heartbeatInterval: 45s}}}`,
+			"heartbeatInterval must be less than sessionTimeout (defaults 3s and 30s)"),
 
 		// Retry and breaker options (§2).
 		Entry("maxRetries above 100", "mfn_v1alpha1_connector_kafka.yaml",
@@ -288,6 +303,10 @@ var _ = Describe("Admission", func() {
 		conn := sample("mfn_v1alpha1_connector_kafka.yaml")
 		mergePatch(conn.Object, `{spec: {maxRetries: 0, backoffMultiplier: "1.0", initialRetryDelay: 0s, maxRetryDelay: 1h}}`)
 		Expect(create(ctx, conn)).To(Succeed())
+
+		group := sample("mfn_v1alpha1_connector_kafka.yaml")
+		mergePatch(group.Object, `{spec: {kafka: {sessionTimeout: 6s, heartbeatInterval: 5999ms, rebalanceTimeout: 30m}}}`)
+		Expect(create(ctx, group)).To(Succeed())
 
 		p := sample("mfn_v1alpha1_mfnpipeline.yaml")
 		mergePatch(p.Object, `{spec: {simulation: {alpha: "0.05", gridSize: 1024, steps: 10000,

@@ -59,6 +59,7 @@ type ConnectorSpec struct {
 }
 
 // KafkaConnector options (INTEGRATION.md §7.1).
+// +kubebuilder:validation:XValidation:rule="duration(has(self.heartbeatInterval) ? self.heartbeatInterval : '3s') < duration(has(self.sessionTimeout) ? self.sessionTimeout : '30s')",message="heartbeatInterval must be less than sessionTimeout (defaults 3s and 30s)"
 type KafkaConnector struct {
 	// bootstrapServers lists the brokers as host:port.
 	// +kubebuilder:validation:MinItems=1
@@ -104,6 +105,35 @@ type KafkaConnector struct {
 	// +kubebuilder:default="5s"
 	// +optional
 	CommitInterval *metav1.Duration `json:"commitInterval,omitempty"`
+
+	// sessionTimeout is how long the group coordinator waits for a
+	// heartbeat before it declares a worker dead and hands its partitions
+	// to the others (6s … 30m, Kafka's default broker bounds; default 30s).
+	// A worker killed without warning holds its partitions this long, so
+	// a shorter timeout resumes them sooner at the cost of more rebalances
+	// on a slow network.
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^([0-9]+([.][0-9]+)?(ns|us|ms|s|m|h))+$`
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('6s') && duration(self) <= duration('30m')",message="sessionTimeout must be between 6s and 30m"
+	// +optional
+	SessionTimeout *metav1.Duration `json:"sessionTimeout,omitempty"`
+
+	// heartbeatInterval is the period of the worker's heartbeats to the
+	// group coordinator (greater than 0, less than sessionTimeout; default
+	// 3s).
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^([0-9]+([.][0-9]+)?(ns|us|ms|s|m|h))+$`
+	// +kubebuilder:validation:XValidation:rule="duration(self) > duration('0s') && duration(self) <= duration('10m')",message="heartbeatInterval must be greater than 0 and at most 10m"
+	// +optional
+	HeartbeatInterval *metav1.Duration `json:"heartbeatInterval,omitempty"`
+
+	// rebalanceTimeout is how long the coordinator waits for every member
+	// to rejoin during a rebalance (1s … 30m; default 30s).
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^([0-9]+([.][0-9]+)?(ns|us|ms|s|m|h))+$`
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1s') && duration(self) <= duration('30m')",message="rebalanceTimeout must be between 1s and 30m"
+	// +optional
+	RebalanceTimeout *metav1.Duration `json:"rebalanceTimeout,omitempty"`
 
 	// sasl authenticates to the brokers.
 	// +optional

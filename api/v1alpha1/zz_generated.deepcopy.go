@@ -392,6 +392,21 @@ func (in *KafkaConnector) DeepCopyInto(out *KafkaConnector) {
 		*out = new(v1.Duration)
 		**out = **in
 	}
+	if in.SessionTimeout != nil {
+		in, out := &in.SessionTimeout, &out.SessionTimeout
+		*out = new(v1.Duration)
+		**out = **in
+	}
+	if in.HeartbeatInterval != nil {
+		in, out := &in.HeartbeatInterval, &out.HeartbeatInterval
+		*out = new(v1.Duration)
+		**out = **in
+	}
+	if in.RebalanceTimeout != nil {
+		in, out := &in.RebalanceTimeout, &out.RebalanceTimeout
+		*out = new(v1.Duration)
+		**out = **in
+	}
 	if in.SASL != nil {
 		in, out := &in.SASL, &out.SASL
 		*out = new(KafkaSASL)

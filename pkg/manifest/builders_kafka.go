@@ -27,6 +27,15 @@ func buildKafkaConnector(c *v1alpha1.Connector, env Env) (integration.Connector,
 	if spec.CommitInterval != nil {
 		o.CommitInterval = spec.CommitInterval.Duration
 	}
+	if spec.SessionTimeout != nil {
+		o.SessionTimeout = spec.SessionTimeout.Duration
+	}
+	if spec.HeartbeatInterval != nil {
+		o.HeartbeatInterval = spec.HeartbeatInterval.Duration
+	}
+	if spec.RebalanceTimeout != nil {
+		o.RebalanceTimeout = spec.RebalanceTimeout.Duration
+	}
 	if o.SASL, err = kafkaSASL(spec.SASL, "spec.kafka.sasl", env.Secrets); err != nil {
 		return nil, err
 	}

@@ -112,3 +112,34 @@ func TestBuildRejectsUnsupportedAndIncompleteSpecs(t *testing.T) {
 		t.Errorf("unsupported type: %v", err)
 	}
 }
+
+// TestBuildKafkaGroupTimings: the consumer-group timings of the Connector
+// reach the Kafka connector, whose own checks name the field and bound
+// when `mfn run` loads a manifest that no API server validated.
+func TestBuildKafkaGroupTimings(t *testing.T) {
+	const def = `  kafka: {bootstrapServers: ["127.0.0.1:9092"], topic: params, groupId: g}` + "\n"
+	cases := []struct {
+		name, kafka, want string
+	}{
+		{"tuned", `  kafka: {bootstrapServers: ["127.0.0.1:9092"], topic: params, groupId: g, sessionTimeout: 6s, heartbeatInterval: 1s, rebalanceTimeout: 10s}`, ""},
+		{"session below the broker minimum", `  kafka: {bootstrapServers: ["127.0.0.1:9092"], topic: params, groupId: g, sessionTimeout: 2s}`, "session_timeout = 2s: must be between 6s and 30m"},
+		{"rebalance below 1s", `  kafka: {bootstrapServers: ["127.0.0.1:9092"], topic: params, groupId: g, rebalanceTimeout: 100ms}`, "rebalance_timeout = 100ms: must be between 1s and 30m"},
+		{"heartbeat not below the session", `  kafka: {bootstrapServers: ["127.0.0.1:9092"], topic: params, groupId: g, sessionTimeout: 10s, heartbeatInterval: 10s}`, "heartbeat_interval = 10s: must be less than session_timeout (10s)"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := loadSet(t, strings.Replace(componentsYAML, def, tc.kafka+"\n", 1))
+			r, err := s.Resolve("all")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = DefaultRegistry().Build(r, Env{Secrets: LocalSecrets(s.Secrets), Logger: quiet()})
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("valid timings rejected: %v", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("Build() = %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}

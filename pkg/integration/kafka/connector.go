@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -95,9 +96,9 @@ func (c *Connector) Connect(ctx context.Context) error {
 		Dialer:            c.dialer,
 		Topics:            []string{c.opts.Topic},
 		StartOffset:       c.opts.startOffset(),
-		SessionTimeout:    c.opts.SessionTimeout,
-		RebalanceTimeout:  c.opts.RebalanceTimeout,
-		HeartbeatInterval: c.opts.HeartbeatInterval,
+		SessionTimeout:    cmp.Or(c.opts.SessionTimeout, DefaultSessionTimeout),
+		RebalanceTimeout:  cmp.Or(c.opts.RebalanceTimeout, DefaultRebalanceTimeout),
+		HeartbeatInterval: cmp.Or(c.opts.HeartbeatInterval, DefaultHeartbeatInterval),
 		JoinGroupBackoff:  time.Second,
 		Timeout:           c.cfg.Timeout,
 		ErrorLogger:       kafkago.LoggerFunc(func(f string, a ...any) { c.log.Debug("Kafka client: " + fmt.Sprintf(f, a...)) }),

@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"cmp"
 	"crypto/tls"
 	"encoding/json"
 	"errors"
@@ -26,6 +27,14 @@ const (
 	OffsetEarliest        = "earliest"
 	OffsetLatest          = "latest"
 	DefaultCommitInterval = 5 * time.Second
+
+	// Consumer-group timings: the defaults, and the bounds of a broker
+	// with Kafka's default group.min/max.session.timeout.ms.
+	DefaultSessionTimeout    = 30 * time.Second
+	DefaultRebalanceTimeout  = 30 * time.Second
+	DefaultHeartbeatInterval = 3 * time.Second
+	MinSessionTimeout        = 6 * time.Second
+	MaxGroupTimeout          = 30 * time.Minute
 )
 
 // Servers is a list of bootstrap brokers. It unmarshals from a JSON string
@@ -149,10 +158,15 @@ type ConnectorOptions struct {
 	SASL *SASL
 	// TLS enables TLS with this configuration when not nil.
 	TLS *tls.Config
-	// SessionTimeout, RebalanceTimeout and HeartbeatInterval tune the
-	// consumer group (defaults of the client: 30 s, 30 s, 3 s).
-	SessionTimeout    time.Duration
-	RebalanceTimeout  time.Duration
+	// SessionTimeout is how long the coordinator waits for a heartbeat
+	// before it hands a silent member's partitions to the others (6 s …
+	// 30 min, Kafka's default broker bounds; default 30 s).
+	SessionTimeout time.Duration
+	// RebalanceTimeout is how long the coordinator waits for every member
+	// to rejoin during a rebalance (1 s … 30 min; default 30 s).
+	RebalanceTimeout time.Duration
+	// HeartbeatInterval is the heartbeat period (greater than 0 and less
+	// than the session timeout; default 3 s).
 	HeartbeatInterval time.Duration
 	// Config holds retries, breaker, timeout and max_message_bytes.
 	Config integration.ConnectorConfig
@@ -208,11 +222,18 @@ func (o *ConnectorOptions) Validate() error {
 		field("commit_interval", o.CommitInterval, "must be > 0")
 	}
 	errs = append(errs, o.SASL.validate()...)
-	for name, d := range map[string]time.Duration{"session_timeout": o.SessionTimeout,
-		"rebalance_timeout": o.RebalanceTimeout, "heartbeat_interval": o.HeartbeatInterval} {
-		if d < 0 {
-			field(name, d, "must be > 0")
-		}
+	sessionOK := o.SessionTimeout == 0 || (o.SessionTimeout >= MinSessionTimeout && o.SessionTimeout <= MaxGroupTimeout)
+	if !sessionOK {
+		field("session_timeout", o.SessionTimeout, "must be between 6s and 30m")
+	}
+	if d := o.RebalanceTimeout; d != 0 && (d < time.Second || d > MaxGroupTimeout) {
+		field("rebalance_timeout", d, "must be between 1s and 30m")
+	}
+	switch session, hb := cmp.Or(o.SessionTimeout, DefaultSessionTimeout), cmp.Or(o.HeartbeatInterval, DefaultHeartbeatInterval); {
+	case o.HeartbeatInterval < 0:
+		field("heartbeat_interval", o.HeartbeatInterval, "must be > 0")
+	case sessionOK && hb >= session:
+		field("heartbeat_interval", hb, fmt.Sprintf("must be less than session_timeout (%v)", session))
 	}
 	errs = append(errs, o.Config.Validate())
 	if err := errors.Join(errs...); err != nil {

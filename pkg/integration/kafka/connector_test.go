@@ -63,6 +63,11 @@ func TestConnectorOptionsValidate(t *testing.T) {
 	if err := good.Validate(); err != nil {
 		t.Fatalf("valid options rejected: %v", err)
 	}
+	tuned := good
+	tuned.SessionTimeout, tuned.HeartbeatInterval, tuned.RebalanceTimeout = 6*time.Second, 2*time.Second, time.Second
+	if err := tuned.Validate(); err != nil {
+		t.Fatalf("group timings at their bounds rejected: %v", err)
+	}
 	if got := ParseServers(" kafka1:9092, kafka2:9092 ,"); len(got) != 2 || got[0] != "kafka1:9092" || got[1] != "kafka2:9092" {
 		t.Fatalf("ParseServers = %q", got)
 	}
@@ -89,6 +94,12 @@ func TestConnectorOptionsValidate(t *testing.T) {
 		{"negative commit interval", func(o *ConnectorOptions) { o.CommitInterval = -time.Second }, "commit_interval"},
 		{"bad sasl", func(o *ConnectorOptions) { o.SASL = &SASL{Mechanism: "GSSAPI", Username: "u"} }, "sasl.mechanism"},
 		{"sasl without user", func(o *ConnectorOptions) { o.SASL = &SASL{Mechanism: "PLAIN"} }, "sasl.username"},
+		{"session timeout below the broker's minimum", func(o *ConnectorOptions) { o.SessionTimeout = 5 * time.Second }, "session_timeout"},
+		{"session timeout above the broker's maximum", func(o *ConnectorOptions) { o.SessionTimeout = 31 * time.Minute }, "session_timeout"},
+		{"rebalance timeout below 1s", func(o *ConnectorOptions) { o.RebalanceTimeout = 500 * time.Millisecond }, "rebalance_timeout"},
+		{"negative heartbeat", func(o *ConnectorOptions) { o.HeartbeatInterval = -time.Second }, "heartbeat_interval"},
+		{"heartbeat not below the default session", func(o *ConnectorOptions) { o.HeartbeatInterval = 30 * time.Second }, "less than session_timeout (30s)"},
+		{"heartbeat not below the session", func(o *ConnectorOptions) { o.SessionTimeout, o.HeartbeatInterval = 6*time.Second, 6*time.Second }, "less than session_timeout (6s)"},
 		{"retry config", func(o *ConnectorOptions) { o.Config.MaxRetries = 101 }, "max_retries"},
 		{"max message bytes", func(o *ConnectorOptions) { o.Config.MaxMessageBytes = -1 }, "max_message_bytes"},
 	}
