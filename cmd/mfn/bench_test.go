@@ -340,7 +340,7 @@ func BenchmarkPipelineKafkaToKafka(b *testing.B) {
 				benchGC(b)
 				c := kafkatest.NewCluster(b, kafkatest.Topic{Name: "params", Partitions: 2}, kafkatest.Topic{Name: "results"})
 				rt := benchRuntime(b, pipelineDoc("bench", "in", []string{"out"}, "", "")+
-					kafkaConnectorDoc("in", c.Bootstrap(), "params", "bench", "1s")+
+					kafkaConnectorDoc("in", c.Bootstrap(), "params", "bench", "commitInterval: 1s")+
 					kafkaPublisherDoc("out", c.Bootstrap(), "results", "batchSize: 100\nbatchTimeout: 20ms\n"), mif)
 				ctx, cancel := context.WithCancel(b.Context())
 				done := make(chan error, 1)

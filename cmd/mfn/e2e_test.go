@@ -145,7 +145,7 @@ func TestKafkaToKafkaAndRabbitMQ(t *testing.T) {
 	}
 	t.Cleanup(func() { _, _ = ch.QueueDelete(q, false, false, false); _ = ch.ExchangeDelete(ex, false, false) })
 	yaml := pipelineDoc("kk", "in", []string{"kafka-out", "rabbit-out"}, "", "") +
-		kafkaConnectorDoc("in", c.Bootstrap(), "params", "e2e", "50ms") +
+		kafkaConnectorDoc("in", c.Bootstrap(), "params", "e2e", "commitInterval: 50ms") +
 		kafkaPublisherDoc("kafka-out", c.Bootstrap(), "results", "batchSize: 10\nbatchTimeout: 20ms\n") +
 		doc("Publisher", "rabbit-out", fmt.Sprintf(`type: rabbitmq
 batchSize: 10
@@ -245,7 +245,7 @@ func TestWebhookOutagePausesAndDelivers(t *testing.T) {
 	c := kafkatest.NewCluster(t, kafkatest.Topic{Name: "params"}, kafkatest.Topic{Name: "dlq"})
 	c.Produce(t, "params", 0, paramsMessages(n, "out")...)
 	yaml := pipelineDoc("outage", "in", []string{"hook"}, "dlq", "") +
-		kafkaConnectorDoc("in", c.Bootstrap(), "params", "outage", "50ms") +
+		kafkaConnectorDoc("in", c.Bootstrap(), "params", "outage", "commitInterval: 50ms") +
 		doc("Publisher", "hook", fmt.Sprintf(`type: webhook
 batchSize: 5
 batchTimeout: 20ms
@@ -307,7 +307,7 @@ func TestHostileInputIsDeadLettered(t *testing.T) {
 	values = append(values, paramsMessages(4, "ok")...)
 	c.Produce(t, "params", 0, values...)
 	yaml := pipelineDoc("hostile", "in", []string{"out"}, "dlq", "limits: {maxGridSize: 256, maxSteps: 1000}\n") +
-		kafkaConnectorDoc("in", c.Bootstrap(), "params", "hostile", "50ms") +
+		kafkaConnectorDoc("in", c.Bootstrap(), "params", "hostile", "commitInterval: 50ms") +
 		kafkaPublisherDoc("out", c.Bootstrap(), "results", "batchTimeout: 20ms\n") +
 		kafkaPublisherDoc("dlq", c.Bootstrap(), "dlq", "batchTimeout: 20ms\n")
 	r := startPipeline(t, yaml, pipelineFlags{workers: 2})

@@ -36,9 +36,11 @@ func pipelineDoc(name, connector string, publishers []string, deadLetter, extra 
 	return doc("MFNPipeline", name, body+extra)
 }
 
-func kafkaConnectorDoc(name, bootstrap, topic, group, commitInterval string) string {
-	return doc("Connector", name, fmt.Sprintf("type: kafka\nkafka: {bootstrapServers: [%q], topic: %s, groupId: %s, commitInterval: %s}",
-		bootstrap, topic, group, commitInterval))
+// kafkaConnectorDoc: options holds more fields of spec.kafka in flow style
+// ("commitInterval: 50ms, sessionTimeout: 6s").
+func kafkaConnectorDoc(name, bootstrap, topic, group, options string) string {
+	return doc("Connector", name, fmt.Sprintf("type: kafka\nkafka: {bootstrapServers: [%q], topic: %s, groupId: %s, %s}",
+		bootstrap, topic, group, options))
 }
 
 // kafkaPublisherDoc: extra holds batching options (one per line).
