@@ -102,9 +102,16 @@ func (w *workerProc) kill(t *testing.T) {
 
 // TestWorkerSurvivesSIGKILL runs `mfn worker` on 2 000 Kafka messages,
 // kills it twice without warning and restarts it: every input must produce
-// at least one result, and the duplicates (results of messages processed but
-// not yet committed when the process died) stay bounded by what can be in
-// flight or awaiting a commit.
+// at least one result, the group must end up committing every offset, and
+// the duplicates (results of messages processed but not yet committed when
+// the process died) stay bounded by what can be in flight or awaiting a
+// commit.
+//
+// Each kill must land while the killed run is consuming. An earlier version
+// simulated messages of a few microseconds and killed a run once the topic
+// held 400 or 1 200 results: the first run could publish nearly everything
+// before the test saw 400, and the second was then killed in the middle of
+// its JoinGroup, which leaves the broker waiting out two dead members.
 func TestWorkerSurvivesSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: builds the mfn binary and SIGKILLs it twice over 2 000 Kafka messages; make test runs it without -short")
@@ -117,7 +124,9 @@ func TestWorkerSurvivesSIGKILL(t *testing.T) {
 	c := kafkatest.NewCluster(t, kafkatest.Topic{Name: "params", Partitions: 1}, kafkatest.Topic{Name: "results", Partitions: 1})
 	values := make([][]byte, n)
 	for i := range values {
-		values[i] = fmt.Appendf(nil, `{"simulation_id":"sim-%04d","grid_size":8,"steps":4,"seed":%d}`, i, i)
+		// A few milliseconds of simulation each: 2 000 of them take
+		// seconds, so that a kill lands in the middle of a run.
+		values[i] = fmt.Appendf(nil, `{"simulation_id":"sim-%04d","grid_size":48,"steps":200,"seed":%d}`, i, i)
 	}
 	c.Produce(t, "params", 0, values...)
 	dir := t.TempDir()
@@ -135,36 +144,45 @@ func TestWorkerSurvivesSIGKILL(t *testing.T) {
 	})
 	began := time.Now()
 
-	waitRecords := func(atLeast int) {
+	// waitFor polls the results and the group's committed offset until done
+	// says so.
+	waitFor := func(what string, timeout time.Duration, done func(ids map[string]int, records int, committed int64) bool) (map[string]int, int) {
 		t.Helper()
-		deadline := time.Now().Add(60 * time.Second)
+		deadline := time.Now().Add(timeout)
 		for {
-			if _, got := simulationIDs(t, c, "results"); got >= atLeast {
-				return
+			ids, records := simulationIDs(t, c, "results")
+			if done(ids, records, c.Committed(t, "crash", "params")[0]) {
+				return ids, records
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("fewer than %d results after 60s", atLeast)
+				t.Fatalf("%s: not within %v (%d results, %d of %d inputs)", what, timeout, records, len(ids), n)
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
+	// A run is killed only once it has published results of its own (the
+	// killed run before it publishes nothing more), and only while input is
+	// left, so that each kill lands in the middle of a run.
 	for _, killAt := range []int{400, 1200} {
 		w := startWorker(t, bin, config, logPath, flags...)
-		waitRecords(killAt)
+		_, before := simulationIDs(t, c, "results")
+		waitFor(fmt.Sprintf("%d results", killAt), 60*time.Second, func(_ map[string]int, records int, _ int64) bool {
+			return records >= max(killAt, before+100)
+		})
 		w.kill(t)
-		t.Logf("%v: killed the worker after %d results", time.Since(began).Round(time.Millisecond), killAt)
+		ids, records := simulationIDs(t, c, "results")
+		t.Logf("%v: killed the worker at %d results (%d when it started)", time.Since(began).Round(time.Millisecond), records, before)
+		if len(ids) == n {
+			t.Fatalf("every input had a result before the kill at %d results: the kill did not land mid-run", killAt)
+		}
 	}
 	w := startWorker(t, bin, config, logPath, flags...)
-	deadline := time.Now().Add(90 * time.Second)
-	var ids map[string]int
-	var records int
-	for {
-		ids, records = simulationIDs(t, c, "results")
-		if len(ids) == n || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	// Done when every input has a result and the group committed them all:
+	// the tail the killed run published but did not commit must be read
+	// and acknowledged again.
+	ids, records := waitFor("every input published and committed", 90*time.Second, func(ids map[string]int, _ int, committed int64) bool {
+		return len(ids) == n && committed == n
+	})
 	if err := w.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
