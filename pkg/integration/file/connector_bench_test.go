@@ -24,14 +24,7 @@ import (
 func BenchmarkConnectorFeed(b *testing.B) {
 	for _, disposition := range []string{AfterProcessMove, AfterProcessDelete} {
 		b.Run(disposition, func(b *testing.B) {
-			dir := b.TempDir()
-			for i := range b.N {
-				body := fmt.Appendf(nil, `{"simulation_id":"b-%d","grid_size":32,"steps":64,"seed":%d}`, i, i)
-				if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("p-%08d.json", i)), body, 0o644); err != nil {
-					b.Fatal(err)
-				}
-			}
-			syscall.Sync()
+			dir := writeInbox(b)
 			c, err := NewConnector(ConnectorOptions{Directory: dir, AfterProcess: disposition}, component.Options{Logger: slog.New(slog.DiscardHandler)})
 			if err != nil {
 				b.Fatal(err)
@@ -67,6 +60,72 @@ func BenchmarkConnectorFeed(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFeedSyscallFloor does the same file system work as
+// BenchmarkConnectorFeed/move with bare system calls and nothing else:
+// rename(2) into processing/, open(2), read(2), close(2), rename(2) into
+// processed/. It is the least any feed that claims by rename and moves
+// after the acknowledgement (INTEGRATION.md §7.2) can cost on this file
+// system; the connector's own cost is the difference.
+func BenchmarkFeedSyscallFloor(b *testing.B) {
+	dir := writeInbox(b)
+	processing, processed := filepath.Join(dir, "processing"), filepath.Join(dir, "processed")
+	for _, d := range []string{processing, processed} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			b.Fatal(err)
+		}
+	}
+	names := make([]string, b.N)
+	for i := range names {
+		names[i] = inboxName(i)
+	}
+	buf := make([]byte, 4096)
+	user0, sys0 := rusage(b)
+	b.ResetTimer()
+	start := time.Now()
+	for _, name := range names {
+		claimed := filepath.Join(processing, name)
+		if err := syscall.Rename(filepath.Join(dir, name), claimed); err != nil {
+			b.Fatal(err)
+		}
+		fd, err := syscall.Open(claimed, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n, err := syscall.Read(fd, buf); err != nil || n == 0 {
+			b.Fatalf("read %s: %d bytes, %v", name, n, err)
+		}
+		if err := syscall.Close(fd); err != nil {
+			b.Fatal(err)
+		}
+		if err := syscall.Rename(claimed, filepath.Join(processed, name)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	user1, sys1 := rusage(b)
+	b.ReportMetric(float64(elapsed.Microseconds())/float64(b.N), "wall_us/file")
+	b.ReportMetric(float64((user1-user0).Microseconds())/float64(b.N), "user_us/file")
+	b.ReportMetric(float64((sys1-sys0).Microseconds())/float64(b.N), "sys_us/file")
+}
+
+// writeInbox writes b.N small parameter files into a fresh directory and
+// syncs them to disk.
+func writeInbox(b *testing.B) string {
+	b.Helper()
+	dir := b.TempDir()
+	for i := range b.N {
+		body := fmt.Appendf(nil, `{"simulation_id":"b-%d","grid_size":32,"steps":64,"seed":%d}`, i, i)
+		if err := os.WriteFile(filepath.Join(dir, inboxName(i)), body, 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	syscall.Sync()
+	return dir
+}
+
+func inboxName(i int) string { return fmt.Sprintf("p-%08d.json", i) }
 
 func rusage(b *testing.B) (user, sys time.Duration) {
 	b.Helper()
