@@ -123,7 +123,7 @@ type KafkaConnector struct {
 	// 3s).
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:Pattern=`^([0-9]+([.][0-9]+)?(ns|us|ms|s|m|h))+$`
-	// +kubebuilder:validation:XValidation:rule="duration(self) > duration('0s') && duration(self) <= duration('10m')",message="heartbeatInterval must be greater than 0 and at most 10m"
+	// +kubebuilder:validation:XValidation:rule="duration(self) > duration('0s')",message="heartbeatInterval must be greater than 0"
 	// +optional
 	HeartbeatInterval *metav1.Duration `json:"heartbeatInterval,omitempty"`
 
